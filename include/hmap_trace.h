@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of the hmap trace system: one event when a resize starts,
+ * one per evacuated old bucket chain (a growWork step), one when the resize
+ * is done. Every field is a plain number, so bpftrace can read them with
+ * no BTF.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM hmap
+
+#if !defined(_HMAP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _HMAP_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#define hmap_show_resize_kind(kind)			\
+	__print_symbolic(kind,				\
+			 { 1, "grow" },			\
+			 { 2, "same_size" },		\
+			 { 3, "shrink" })
+
+/**
+ * hmap_resize_start - a grow, same-size grow or shrink begins
+ * @map_id: the map's id (stable for its life, unique among live maps).
+ * @kind: an enum hmap_resize_kind: 1 grow, 2 same_size, 3 shrink.
+ * @old_b: log2 of the bucket count being evacuated.
+ * @new_b: log2 of the bucket count of the new array.
+ * @count: entries in the map when the resize begins.
+ */
+TRACE_EVENT(hmap_resize_start,
+	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b, u64 count),
+	TP_ARGS(map_id, kind, old_b, new_b, count),
+	TP_STRUCT__entry(
+		__field(u32, map_id)
+		__field(u32, kind)
+		__field(u32, old_b)
+		__field(u32, new_b)
+		__field(u64, count)
+	),
+	TP_fast_assign(
+		__entry->map_id = map_id;
+		__entry->kind = kind;
+		__entry->old_b = old_b;
+		__entry->new_b = new_b;
+		__entry->count = count;
+	),
+	TP_printk("map=%u kind=%s B=%u->%u count=%llu",
+		  __entry->map_id, hmap_show_resize_kind(__entry->kind),
+		  __entry->old_b, __entry->new_b, __entry->count)
+);
+
+/**
+ * hmap_evacuate - one old bucket chain was evacuated (a growWork step)
+ * @map_id: the map's id.
+ * @kind: the resize's enum hmap_resize_kind.
+ * @old_bucket: index of the evacuated bucket in the old array.
+ * @moved_x: entries moved to new bucket (old_bucket & new mask).
+ * @moved_y: entries moved to new bucket (old_bucket + old count), on grow.
+ * @nevacuate: old buckets below this index are evacuated, after this step.
+ * @old_buckets: buckets in the old array.
+ * @write_step: 1 or 2: which evacuation of the current write this is;
+ *	0 when the background worker did it.
+ * @step_ns: nanoseconds this step took.
+ */
+TRACE_EVENT(hmap_evacuate,
+	TP_PROTO(u32 map_id, u32 kind, u64 old_bucket, u32 moved_x,
+		 u32 moved_y, u64 nevacuate, u64 old_buckets, u32 write_step,
+		 u64 step_ns),
+	TP_ARGS(map_id, kind, old_bucket, moved_x, moved_y, nevacuate,
+		old_buckets, write_step, step_ns),
+	TP_STRUCT__entry(
+		__field(u32, map_id)
+		__field(u32, kind)
+		__field(u64, old_bucket)
+		__field(u32, moved_x)
+		__field(u32, moved_y)
+		__field(u64, nevacuate)
+		__field(u64, old_buckets)
+		__field(u32, write_step)
+		__field(u64, step_ns)
+	),
+	TP_fast_assign(
+		__entry->map_id = map_id;
+		__entry->kind = kind;
+		__entry->old_bucket = old_bucket;
+		__entry->moved_x = moved_x;
+		__entry->moved_y = moved_y;
+		__entry->nevacuate = nevacuate;
+		__entry->old_buckets = old_buckets;
+		__entry->write_step = write_step;
+		__entry->step_ns = step_ns;
+	),
+	TP_printk("map=%u kind=%s bucket=%llu moved=%u/%u progress=%llu/%llu by=%s step=%u ns=%llu",
+		  __entry->map_id, hmap_show_resize_kind(__entry->kind),
+		  __entry->old_bucket, __entry->moved_x, __entry->moved_y,
+		  __entry->nevacuate, __entry->old_buckets,
+		  __entry->write_step ? "write" : "worker",
+		  __entry->write_step, __entry->step_ns)
+);
+
+/**
+ * hmap_resize_done - the last old bucket was evacuated; the old array is
+ *	retired and freed after a grace period
+ * @map_id: the map's id.
+ * @kind: the resize's enum hmap_resize_kind.
+ * @old_b: log2 of the old bucket count.
+ * @new_b: log2 of the new bucket count.
+ * @steps_by_writes: old chains evacuated by inserts and deletes.
+ * @steps_by_worker: old chains evacuated by the background worker.
+ * @moved: entries moved from the old array to the new one.
+ * @duration_ns: nanoseconds from hmap_resize_start to now.
+ */
+TRACE_EVENT(hmap_resize_done,
+	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b,
+		 u64 steps_by_writes, u64 steps_by_worker, u64 moved,
+		 u64 duration_ns),
+	TP_ARGS(map_id, kind, old_b, new_b, steps_by_writes, steps_by_worker,
+		moved, duration_ns),
+	TP_STRUCT__entry(
+		__field(u32, map_id)
+		__field(u32, kind)
+		__field(u32, old_b)
+		__field(u32, new_b)
+		__field(u64, steps_by_writes)
+		__field(u64, steps_by_worker)
+		__field(u64, moved)
+		__field(u64, duration_ns)
+	),
+	TP_fast_assign(
+		__entry->map_id = map_id;
+		__entry->kind = kind;
+		__entry->old_b = old_b;
+		__entry->new_b = new_b;
+		__entry->steps_by_writes = steps_by_writes;
+		__entry->steps_by_worker = steps_by_worker;
+		__entry->moved = moved;
+		__entry->duration_ns = duration_ns;
+	),
+	TP_printk("map=%u kind=%s B=%u->%u steps=%llu+%llu moved=%llu ns=%llu",
+		  __entry->map_id, hmap_show_resize_kind(__entry->kind),
+		  __entry->old_b, __entry->new_b, __entry->steps_by_writes,
+		  __entry->steps_by_worker, __entry->moved,
+		  __entry->duration_ns)
+);
+
+#endif /* _HMAP_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#define TRACE_INCLUDE_FILE hmap_trace
+#include <trace/define_trace.h>
