@@ -55,6 +55,7 @@ enum hmap_resize_kind {
 
 /**
  * struct hmap_stats - a snapshot of a map's state and history
+ * @id: the map's id, as the tracepoints report it.
  * @count: entries in the map.
  * @max_entries: the map's entry limit.
  * @max_key_size: the map's key size limit.
@@ -73,6 +74,7 @@ enum hmap_resize_kind {
  * @memory_bytes: bytes allocated for bucket arrays, overflow buckets and entries.
  */
 struct hmap_stats {
+	u32 id;
 	u64 count;
 	u32 max_entries;
 	u32 max_key_size;

@@ -15,6 +15,10 @@ flavor=${1:?usage: build-kernel.sh debug|perf}
 
 src=$(ksrc_dir)
 build=$(kernel_build_dir "$flavor")
+mkdir -p "$HMAP_CACHE"
+# One build at a time: a second caller waits, then finds the kernel built.
+exec 9>"$HMAP_CACHE/build.lock"
+flock 9
 if [ -f "$build/.hmap-built" ]; then
 	echo "$build"
 	exit 0
