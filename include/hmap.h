@@ -10,14 +10,15 @@
 #ifndef _HMAP_H
 #define _HMAP_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct hmap;
 
 /* Hard limits, whatever a map's parameters say. */
 #define HMAP_KEY_SIZE_LIMIT	4096U
-#define HMAP_VALUE_SIZE_LIMIT	(1U << 20)
-#define HMAP_ENTRIES_LIMIT	(1U << 28)
+#define HMAP_VALUE_SIZE_LIMIT	BIT(20)
+#define HMAP_ENTRIES_LIMIT	BIT(28)
 
 /**
  * struct hmap_params - parameters of a new map
