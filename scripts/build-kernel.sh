@@ -16,14 +16,16 @@ flavor=${1:?usage: build-kernel.sh debug|perf}
 src=$(ksrc_dir)
 build=$(kernel_build_dir "$flavor")
 mkdir -p "$HMAP_CACHE"
-# One build at a time: a second caller waits, then finds the kernel built.
-exec 9>"$HMAP_CACHE/build.lock"
+# One build per flavor at a time: a second caller waits, then finds it built.
+exec 9>"$HMAP_CACHE/build-$flavor.lock"
 flock 9
 if [ -f "$build/.hmap-built" ]; then
 	echo "$build"
 	exit 0
 fi
 
+exec 8>"$HMAP_CACHE/unpack.lock"
+flock 8
 if [ ! -f "$src/.hmap-unpacked" ]; then
 	echo "kernel: unpacking $(basename "$KSRC_TARBALL") into $src" >&2
 	rm -rf "$src" "$src.tmp"
@@ -32,6 +34,7 @@ if [ ! -f "$src/.hmap-unpacked" ]; then
 	mv "$src.tmp" "$src"
 	touch "$src/.hmap-unpacked"
 fi
+flock -u 8
 
 mkdir -p "$build"
 log="$build/build.log"
