@@ -1094,7 +1094,8 @@ static void hmap_chain_free(struct hmap_bucket *head)
 /*
  * Free an array, the one it is evacuating, and every entry in them. Only for
  * arrays no lookup can reach any more. Evacuated old chains own nothing:
- * their entries moved, their overflow buckets went to kfree_rcu().
+ * their entries moved, their overflow buckets went to kfree_rcu(). A map of
+ * millions of entries takes a while: yield between chains.
  */
 static void hmap_tables_free(struct hmap_table *t)
 {
@@ -1102,13 +1103,17 @@ static void hmap_tables_free(struct hmap_table *t)
 	unsigned long i;
 
 	if (old) {
-		for (i = 0; i < hmap_nbuckets(old); i++)
+		for (i = 0; i < hmap_nbuckets(old); i++) {
 			if (!old->evacuated[i])
 				hmap_chain_free(&old->buckets[i]);
+			cond_resched();
+		}
 		kvfree(old);
 	}
-	for (i = 0; i < hmap_nbuckets(t); i++)
+	for (i = 0; i < hmap_nbuckets(t); i++) {
 		hmap_chain_free(&t->buckets[i]);
+		cond_resched();
+	}
 	kvfree(t);
 }
 

@@ -2,8 +2,9 @@
 /*
  * Tracepoints of the hmap trace system: one event when a resize starts,
  * one per evacuated old bucket chain (a growWork step), one when the resize
- * is done. Every field is a plain number, so bpftrace can read them with
- * no BTF.
+ * is done. Fields are declared with C's own integer types, not u32/u64:
+ * without BTF, bpftrace compiles the event's format file with clang and no
+ * kernel headers, where the kernel's typedefs do not exist.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM hmap
@@ -31,11 +32,11 @@ TRACE_EVENT(hmap_resize_start,
 	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b, u64 count),
 	TP_ARGS(map_id, kind, old_b, new_b, count),
 	TP_STRUCT__entry(
-		__field(u32, map_id)
-		__field(u32, kind)
-		__field(u32, old_b)
-		__field(u32, new_b)
-		__field(u64, count)
+		__field(unsigned int, map_id)
+		__field(unsigned int, kind)
+		__field(unsigned int, old_b)
+		__field(unsigned int, new_b)
+		__field(unsigned long long, count)
 	),
 	TP_fast_assign(
 		__entry->map_id = map_id;
@@ -69,15 +70,15 @@ TRACE_EVENT(hmap_evacuate,
 	TP_ARGS(map_id, kind, old_bucket, moved_x, moved_y, nevacuate,
 		old_buckets, write_step, step_ns),
 	TP_STRUCT__entry(
-		__field(u32, map_id)
-		__field(u32, kind)
-		__field(u64, old_bucket)
-		__field(u32, moved_x)
-		__field(u32, moved_y)
-		__field(u64, nevacuate)
-		__field(u64, old_buckets)
-		__field(u32, write_step)
-		__field(u64, step_ns)
+		__field(unsigned int, map_id)
+		__field(unsigned int, kind)
+		__field(unsigned long long, old_bucket)
+		__field(unsigned int, moved_x)
+		__field(unsigned int, moved_y)
+		__field(unsigned long long, nevacuate)
+		__field(unsigned long long, old_buckets)
+		__field(unsigned int, write_step)
+		__field(unsigned long long, step_ns)
 	),
 	TP_fast_assign(
 		__entry->map_id = map_id;
@@ -117,14 +118,14 @@ TRACE_EVENT(hmap_resize_done,
 	TP_ARGS(map_id, kind, old_b, new_b, steps_by_writes, steps_by_worker,
 		moved, duration_ns),
 	TP_STRUCT__entry(
-		__field(u32, map_id)
-		__field(u32, kind)
-		__field(u32, old_b)
-		__field(u32, new_b)
-		__field(u64, steps_by_writes)
-		__field(u64, steps_by_worker)
-		__field(u64, moved)
-		__field(u64, duration_ns)
+		__field(unsigned int, map_id)
+		__field(unsigned int, kind)
+		__field(unsigned int, old_b)
+		__field(unsigned int, new_b)
+		__field(unsigned long long, steps_by_writes)
+		__field(unsigned long long, steps_by_worker)
+		__field(unsigned long long, moved)
+		__field(unsigned long long, duration_ns)
 	),
 	TP_fast_assign(
 		__entry->map_id = map_id;
