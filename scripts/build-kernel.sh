@@ -13,6 +13,7 @@ flavor=${1:?usage: build-kernel.sh debug|perf}
 	exit 2
 }
 
+"$HMAP_ROOT/scripts/deps.sh"
 src=$(ksrc_dir)
 build=$(kernel_build_dir "$flavor")
 mkdir -p "$HMAP_CACHE"
