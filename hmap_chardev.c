@@ -541,6 +541,7 @@ static int hmap_ioc_clear(struct hmap_ucmd *uc)
  * @size: sizeof() its argument.
  * @min_size: the size of the first version of its argument.
  * @mode: the file modes it needs (FMODE_READ, FMODE_WRITE).
+ * @out: it writes results back into its argument.
  * @fn: the handler.
  */
 struct hmap_ioctl {
@@ -548,6 +549,7 @@ struct hmap_ioctl {
 	u32 size;
 	u32 min_size;
 	fmode_t mode;
+	bool out;
 	int (*fn)(struct hmap_ucmd *uc);
 };
 
@@ -565,6 +567,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 		.size = sizeof(struct hmap_ioc_elem),
 		.min_size = offsetofend(struct hmap_ioc_elem, value_len),
 		.mode = FMODE_READ,
+		.out = true,
 		.fn = hmap_ioc_get,
 	},
 	[_IOC_NR(HMAP_IOC_DELETE)] = {
@@ -579,6 +582,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 		.size = sizeof(struct hmap_ioc_elem),
 		.min_size = offsetofend(struct hmap_ioc_elem, value_len),
 		.mode = FMODE_READ | FMODE_WRITE,
+		.out = true,
 		.fn = hmap_ioc_take,
 	},
 	[_IOC_NR(HMAP_IOC_BATCH)] = {
@@ -586,6 +590,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 		.size = sizeof(struct hmap_ioc_batch),
 		.min_size = offsetofend(struct hmap_ioc_batch, op_size),
 		.mode = 0,
+		.out = true,
 		.fn = hmap_ioc_batch,
 	},
 	[_IOC_NR(HMAP_IOC_DUMP)] = {
@@ -593,6 +598,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 		.size = sizeof(struct hmap_ioc_dump),
 		.min_size = offsetofend(struct hmap_ioc_dump, done),
 		.mode = FMODE_READ,
+		.out = true,
 		.fn = hmap_ioc_dump,
 	},
 	[_IOC_NR(HMAP_IOC_STATS)] = {
@@ -600,6 +606,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 		.size = sizeof(struct hmap_ioc_stats),
 		.min_size = offsetofend(struct hmap_ioc_stats, memory_bytes),
 		.mode = FMODE_READ,
+		.out = true,
 		.fn = hmap_ioc_stats,
 	},
 	[_IOC_NR(HMAP_IOC_CLEAR)] = {
@@ -635,7 +642,7 @@ static int hmap_ucmd_copy_in(struct hmap_ucmd *uc, const struct hmap_ioctl *ic,
 	 * Rewriting the size proves the argument writable before anything
 	 * changes the map, so a result cannot be lost to a read-only page.
 	 */
-	if (put_user(*usize, (u32 __user *)uarg))
+	if (ic->out && put_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
 	err = copy_struct_from_user(&uc->arg, ic->size, uarg, *usize);
 	return err == -E2BIG ? -EINVAL : err;
