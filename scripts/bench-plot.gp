@@ -75,7 +75,7 @@ do for [guest in "smp2 smp1"] {
 		set bmargin 4
 		set xlabel ""
 		set ylabel "operations per second"
-		set format y "%.0s%c"
+		set format y "%.1s%c"
 		set xtics nomirror
 		set yrange [0:*]
 		plot t using 2:xtic(1) lc rgb "#1b9e77" title "hmap", \

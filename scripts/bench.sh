@@ -8,7 +8,8 @@
 #
 #   --quick     small N in one guest: checks the machinery in ~2 minutes
 #   --no-smp1   skip the second, single-vCPU guest
-#   --docs      also copy the plots to docs/bench/ for docs/benchmarks.md
+#   --docs      also copy the table and the main plots to docs/bench/, for
+#               docs/benchmarks.md
 #   --flavor F  kernel flavor (default perf; debug checks the benchmark
 #               itself under KASAN and lockdep, numbers meaningless)
 #
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--no-smp1) smp1=0; shift ;;
 	--docs) docs=1; shift ;;
 	--flavor) flavor=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -100,7 +101,9 @@ else
 fi
 if [ "$docs" = 1 ]; then
 	mkdir -p "$HMAP_ROOT/docs/bench"
-	cp "$results"/*.png "$results/table.txt" "$HMAP_ROOT/docs/bench/"
+	cp "$results"/insert-latency-*.png "$results"/throughput-*.png \
+		"$results"/ubench-k16v64.png "$results/table.txt" \
+		"$HMAP_ROOT/docs/bench/"
 	say "copied the plots and table to docs/bench/"
 fi
 say "results in $results ($((SECONDS - start))s)"
