@@ -87,6 +87,10 @@ printf '%s\n' "$command" > "$run/cmd"
 # tsc=reliable: under TCG the TSC follows the host clock, while the
 # clocksource watchdog's jiffies lag behind and would "unstable" it.
 append="console=ttyS0 printk.time=1 panic=-1 no_hash_pointers tsc=reliable"
+# The guest's TSC is the host's; its calibration against the PIT often
+# fails under TCG and leaves ktime on jiffies. Tell it the host's rate.
+tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+[ -z "$tsc_khz" ] || append+=" tsc_early_khz=$tsc_khz"
 append+=" root=/dev/root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 append+=" init=$HMAP_ROOT/scripts/guest-init.sh"
@@ -97,7 +101,10 @@ if [ "$shell" = 1 ]; then
 fi
 
 qemu=(qemu-system-x86_64
-	-accel "${HMAP_ACCEL:-tcg}" -cpu max -smp "$smp" -m "$mem"
+	-accel "${HMAP_ACCEL:-tcg}" -cpu max -m "$mem"
+	# Without ACPI the kernel counts CPUs from SeaBIOS's MP table, which
+	# lists one per socket: give each vCPU a socket of its own.
+	-smp "$smp,sockets=$smp,cores=1,threads=1"
 	-nodefaults -no-user-config -no-reboot -display none
 	-kernel "$bzimage" -append "$append"
 	-fsdev "local,id=rootfs,path=/,readonly=on,multidevs=remap,security_model=none"
