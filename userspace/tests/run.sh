@@ -7,7 +7,7 @@
 # Each test prints TAP lines ("ok N - name", "not ok N - name",
 # "ok N - name # SKIP why"). run.sh forwards them, announcing each test with
 # "# hmap-test: FILE", and adds a "not ok" line for a test that exits
-# non-zero or outlives HMAP_TEST_TIMEOUT seconds (default 600). It exits 1
+# non-zero or outlives HMAP_TEST_TIMEOUT seconds (default 1200). It exits 1
 # when any line was "not ok".
 #
 # Meant for a guest (scripts/run-guest.sh -- userspace/tests/run.sh): the
@@ -20,7 +20,7 @@ for t in userspace/tests/[0-9][0-9]-*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=${t##*/}
 	echo "# hmap-test: $name"
-	timeout -k 10 "${HMAP_TEST_TIMEOUT:-600}" "$t" < /dev/null 2>&1 |
+	timeout -k 10 "${HMAP_TEST_TIMEOUT:-1200}" "$t" < /dev/null 2>&1 |
 		while IFS= read -r line; do
 			echo "$line"
 			[[ $line == "not ok"* ]] && touch /tmp/hmap-test-failed
