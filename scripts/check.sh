@@ -185,6 +185,13 @@ guest() {
 
 # ---------------------------------------------------------------------------
 mkdir -p "$logs" "$results"
+# One make check per tree at a time: they share the in-tree build, out/check
+# and the guests' log names.
+exec 8> "$HMAP_OUT/check.lock"
+if ! flock -n 8; then
+	info "another make check is running in this tree; waiting for it"
+	flock 8
+fi
 info "dependencies"
 "$HMAP_ROOT/scripts/deps.sh" || { result FAIL "dependencies installed"; summary; }
 info "test kernel (debug flavor)"

@@ -13,7 +13,7 @@
 #      before the end, so the deletes and then the worker evacuate it;
 #   3. deletes down to 629: a shrink 9->8, by deletes and the worker;
 #   4. inserts then deletes: a grow 8->9 that both evacuate;
-#   5. a small map churned (delete half, insert as many new keys, repeat)
+#   5. a small map churned (delete 3/4, insert as many new keys, repeat)
 #      until overflow buckets pile up and a same-size grow runs (SKIP if it
 #      does not within the round limit);
 # then scripts/trace-check.py checks, from the trace alone, that every start
@@ -141,15 +141,17 @@ check "delete 200 keys during the grow" del_keys key- 2700 2899
 check "the grow 8->9 completes" wait_idle
 diag "$(hmap_count) entries after the fills and deletes, at ${SECONDS}s"
 
-# 5. Same-size grow: a map of 8 buckets at full load (52 entries); delete
-#    the 26 oldest keys and insert 26 new ones, until the overflow buckets
-#    left behind reach 8 and a delete or insert starts a same-size grow.
+# 5. Same-size grow: a map of 8 buckets at full load (52 entries: 6.5 per
+#    bucket); delete the 39 oldest keys (13 left: a shrink needs fewer) and
+#    insert 39 new ones, until the overflow buckets that fuller chains leave
+#    behind number 8 and a delete or insert starts a same-size grow. A
+#    model of the chains puts the rounds needed at 13 (median), 36 (p99).
 if "$HMAPCTL" clear && wait_idle &&
    "$HMAPCTL" fill -q -p churn- 52 && wait_idle &&
    [ "$(cat /sys/class/misc/hmap/log2_buckets)" = 3 ]; then
-	for ((r = 0; r < 60; r++)); do
-		del_keys churn- $((r * 26)) $((r * 26 + 25)) || break
-		"$HMAPCTL" fill -q -p churn- -S $((52 + r * 26)) 26 || break
+	for ((r = 0; r < 80; r++)); do
+		del_keys churn- $((r * 39)) $((r * 39 + 38)) || break
+		"$HMAPCTL" fill -q -p churn- -S $((52 + r * 39)) 39 || break
 		[ "$(cat /sys/class/misc/hmap/same_size_grows)" -gt 0 ] && break
 	done
 	diag "churn: $((r + 1)) rounds, same_size_grows=$(cat \
@@ -176,7 +178,7 @@ tap_include "trace-check.py" python3 scripts/trace-check.py \
 if [ "$same_size" -gt 0 ]; then
 	ok "a same-size grow ran and was checked like the others"
 else
-	skip "no same-size grow within 60 churn rounds" "same-size grow traced"
+	skip "no same-size grow within 80 churn rounds" "same-size grow traced"
 fi
 
 # shellcheck disable=SC2154 # tap_failed: lib.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# 40-million.sh - rmmod of a map of a million entries (HMAP_TEST_BIG) frees
+# 90-million.sh - rmmod of a map of a million entries (HMAP_TEST_BIG) frees
 # everything: slab memory comes back, and the harness checks kmemleak at the
 # end of the boot; a reload works. Slow in the debug guest under TCG (a few
 # minutes: kmemleak and debug objects track every entry), so it has a file
