@@ -43,7 +43,7 @@ finish() {
 # seen through the 9p root, and mount(8) would think everything mounted.
 mount -t proc proc /proc
 
-root=/ out= run= shell=0 tty=
+root=/ out='' run='' shell=0 tty=''
 read -r -a args < /proc/cmdline
 for arg in "${args[@]}"; do
 	case "$arg" in

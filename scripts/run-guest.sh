@@ -37,7 +37,7 @@ usage() {
 	exit 2
 }
 
-flavor=debug timeout= smp=2 mem=2G name= quiet=0 shell=0
+flavor=debug timeout='' smp=2 mem=2G name='' quiet=0 shell=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavor) flavor=${2:?}; shift 2 ;;
@@ -100,6 +100,7 @@ if [ "$shell" = 1 ]; then
 	append+=" hmap.shell=1${size:+ hmap.tty=$size}"
 fi
 
+# shellcheck disable=SC2054 # commas separate QEMU suboptions
 qemu=(qemu-system-x86_64
 	-accel "${HMAP_ACCEL:-tcg}" -cpu max -m "$mem"
 	# Without ACPI the kernel counts CPUs from SeaBIOS's MP table, which
@@ -113,6 +114,7 @@ qemu=(qemu-system-x86_64
 	-device virtio-9p-pci,fsdev=outfs,mount_tag=hmapout)
 
 if [ "$shell" = 1 ]; then
+	# shellcheck disable=SC2054
 	qemu+=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$log"
 		-serial chardev:con -mon chardev=con,mode=readline)
 	say "console log: $log; Ctrl-A x kills the guest"
