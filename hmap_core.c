@@ -871,6 +871,29 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 		hmap_grow_work(map, hash);
 }
 
+/*
+ * A write's first steps under map->lock: its share of the resize in flight,
+ * then its key in the current array. Return the entry or NULL, with *@head
+ * at the key's chain and *@bucket, *@slot at the entry; ERR_PTR(-ENOMEM) if
+ * the key's old chain could not be evacuated.
+ */
+static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
+					  const void *key, u32 key_len,
+					  struct hmap_bucket **head,
+					  struct hmap_bucket **bucket,
+					  unsigned int *slot)
+{
+	struct hmap_table *t;
+	int ret;
+
+	ret = hmap_grow_work(map, hash);
+	if (ret)
+		return ERR_PTR(ret);
+	t = hmap_deref_locked(map, map->table);
+	*head = &t->buckets[hash & hmap_mask(t)];
+	return hmap_chain_find(map, *head, hash, key, key_len, slot, bucket);
+}
+
 /**
  * hmap_insert() - insert or update a key
  * @map: the map.
@@ -900,6 +923,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	struct hmap_entry *e, *old_e;
 	struct hmap_table *t;
 	unsigned int slot;
+	bool resizing;
 	u64 hash;
 	int ret;
 
@@ -913,12 +937,11 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	hash = hmap_hash(map, key, key_len);
 
 	mutex_lock(&map->lock);
-	ret = hmap_grow_work(map, hash);
+	resizing = hmap_resizing(map);
+	old_e = hmap_write_find(map, hash, key, key_len, &head, &b, &slot);
+	ret = PTR_ERR_OR_ZERO(old_e);
 	if (ret)
 		goto unlock;
-	t = hmap_deref_locked(map, map->table);
-	head = &t->buckets[hash & hmap_mask(t)];
-	old_e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
 	if (old_e) {
 		ret = -EEXIST;
 		if (flags == HMAP_NOEXIST)
@@ -939,7 +962,8 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	if (map->count >= map->max_entries)
 		goto unlock;
 
-	ret = hmap_resize_for_insert(map, hash);
+	/* A write that did growWork for one resize does not start the next. */
+	ret = resizing ? 0 : hmap_resize_for_insert(map, hash);
 	if (ret)
 		goto unlock;
 	t = hmap_deref_locked(map, map->table);
@@ -1006,9 +1030,9 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 		       void *value, u32 *value_len)
 {
 	struct hmap_bucket *head, *b;
-	struct hmap_table *t;
 	struct hmap_entry *e;
 	unsigned int slot;
+	bool resizing;
 	u64 hash;
 	int ret;
 
@@ -1018,12 +1042,11 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	hash = hmap_hash(map, key, key_len);
 
 	mutex_lock(&map->lock);
-	ret = hmap_grow_work(map, hash);
+	resizing = hmap_resizing(map);
+	e = hmap_write_find(map, hash, key, key_len, &head, &b, &slot);
+	ret = PTR_ERR_OR_ZERO(e);
 	if (ret)
 		goto unlock;
-	t = hmap_deref_locked(map, map->table);
-	head = &t->buckets[hash & hmap_mask(t)];
-	e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
 	ret = -ENOENT;
 	if (!e)
 		goto unlock;
@@ -1031,7 +1054,8 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	if (ret)
 		goto unlock;
 	hmap_slot_clear(map, head, b, slot);
-	hmap_resize_for_delete(map, hash);
+	if (!resizing)
+		hmap_resize_for_delete(map, hash);
 unlock:
 	mutex_unlock(&map->lock);
 	return ret;
