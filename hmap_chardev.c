@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/hmap: serves one hmap to user space through ioctls.
+ * /dev/hmap and the named maps: the ioctls that serve a map to user space.
  *
  * This file knows about files, users and ioctls and nothing about buckets:
  * it checks what user space passes, copies it into kernel memory, calls the
  * in-kernel API of include/hmap.h and copies the results back. The ABI is
- * documented in include/uapi/linux/hmap.h.
+ * documented in include/uapi/linux/hmap.h. Every command works on a
+ * struct hmap_obj: the map of /dev/hmap, or a named map of the hmap
+ * filesystem (hmap_fs.c), which calls hmap_obj_ioctl() for its files.
  *
- * The map is created when the module loads, from the module parameters, and
- * destroyed when it unloads; an open file holds a reference on the module,
- * so no ioctl can run once hmap_exit() has started.
+ * The map of /dev/hmap is created when the module loads, from the module
+ * parameters, and destroyed when it unloads; an open file holds a
+ * reference on the module, so no ioctl can run once hmap_exit() has
+ * started. A named map lives as long as its inode (see hmap_fs.c), which
+ * an open file pins.
  *
  * A user copy may fault and sleep, so none is made while the core holds a
  * lock or an RCU read-side section: keys and values are copied into kernel
- * buffers first, and results are copied out after the core call returns.
+ * buffers first, and results are copied out after the core call returns;
+ * except that a command that changes the map and has results (take, and
+ * batch) writes them all out before the change, which is then made only if
+ * the map still holds what was written out, so that no fault can lose a
+ * result after the map changed (see hmap_do_take()).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/compiler.h>
 #include <linux/device.h>
 #include <linux/err.h>
@@ -23,7 +33,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/pagemap.h>
+#include <linux/nospec.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -33,6 +44,7 @@
 #include <linux/uaccess.h>
 
 #include "hmap.h"
+#include "hmap_chardev.h"
 #include "uapi/linux/hmap.h"
 
 /*
@@ -60,37 +72,23 @@ module_param(size_hint, uint, 0444);
 MODULE_PARM_DESC(size_hint,
 		 "keys expected: the map starts big enough for them and never shrinks below (default 0)");
 
-/* The one map /dev/hmap serves, and the parameters it was created with. */
-static struct hmap *hmap_map;
-static struct hmap_params hmap_params;
+/* The map /dev/hmap serves. */
+static struct hmap_obj hmap_legacy;
 
 /*
- * A dump fills user buffers through a kernel bounce buffer of at most this
- * many bytes (or one record of the largest size, if that is bigger), so the
- * core never holds its lock across a user copy.
+ * Every allocation made on a user's behalf is charged to the user's memory
+ * cgroup. A buffer that lives for one call fails with ENOMEM at the
+ * cgroup's limit rather than invoking the OOM killer (__GFP_RETRY_MAYFAIL),
+ * and quietly: the caller hears of it.
  */
-#define HMAP_DUMP_CHUNK		SZ_1M
-static size_t hmap_dump_chunk;
-
-/* The UAPI mirrors these core definitions; the values pass through as-is. */
-static_assert(HMAP_PUT_ANY == HMAP_ANY);
-static_assert(HMAP_PUT_NOEXIST == HMAP_NOEXIST);
-static_assert(HMAP_PUT_EXIST == HMAP_EXIST);
-static_assert(HMAP_RESIZING_NONE == HMAP_RESIZE_NONE);
-static_assert(HMAP_RESIZING_GROW == HMAP_RESIZE_GROW);
-static_assert(HMAP_RESIZING_SAME_SIZE == HMAP_RESIZE_SAME_SIZE);
-static_assert(HMAP_RESIZING_SHRINK == HMAP_RESIZE_SHRINK);
-static_assert(sizeof(struct hmap_ioc_rec) == sizeof(struct hmap_dump_rec));
-static_assert(offsetof(struct hmap_ioc_rec, value_len) ==
-	      offsetof(struct hmap_dump_rec, value_len));
-static_assert(HMAP_REC_ALIGN == HMAP_DUMP_ALIGN);
+#define HMAP_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /**
  * struct hmap_req - one put, get, delete or take, from a command or a batch
  * @flags: the command's flags.
  * @key_len: bytes at @key.
- * @value_len: put: bytes at @value; get, take: in, the size of the buffer
- *	at @value; out, the length of the value.
+ * @value_len: put: bytes at @value; get, take: the size of the buffer at
+ *	@value.
  * @key: user pointer to the key.
  * @value: user pointer to the value or to the buffer for it.
  */
@@ -104,6 +102,7 @@ struct hmap_req {
 
 /**
  * struct hmap_scratch - kernel copies of a request's key and value
+ * @obj: the map the request is for.
  * @key: max_key_size bytes, allocated on first use.
  * @value: @value_size bytes, reallocated when a request needs more.
  * @value_size: bytes at @value.
@@ -112,6 +111,7 @@ struct hmap_req {
  * costs no allocation of its own.
  */
 struct hmap_scratch {
+	struct hmap_obj *obj;
 	void *key;
 	void *value;
 	u32 value_size;
@@ -131,10 +131,10 @@ static int hmap_scratch_key(struct hmap_scratch *s, const struct hmap_req *req)
 {
 	if (!req->key_len)
 		return -EINVAL;
-	if (req->key_len > hmap_params.max_key_size)
+	if (req->key_len > s->obj->params.max_key_size)
 		return -EMSGSIZE;
 	if (!s->key) {
-		s->key = kmalloc(hmap_params.max_key_size, GFP_KERNEL);
+		s->key = kmalloc(s->obj->params.max_key_size, HMAP_GFP_USER);
 		if (!s->key)
 			return -ENOMEM;
 	}
@@ -150,14 +150,15 @@ static int hmap_scratch_value(struct hmap_scratch *s, u32 size)
 		return 0;
 	kvfree(s->value);
 	s->value_size = 0;
-	s->value = kvmalloc(size, GFP_KERNEL);
+	s->value = kvmalloc(size, HMAP_GFP_USER);
 	if (!s->value)
 		return -ENOMEM;
 	s->value_size = size;
 	return 0;
 }
 
-static int hmap_do_put(struct hmap_scratch *s, const struct hmap_req *req)
+/* Copy in the key and value of a put; the caller then calls hmap_insert(). */
+static int hmap_put_prepare(struct hmap_scratch *s, const struct hmap_req *req)
 {
 	int err;
 
@@ -166,38 +167,53 @@ static int hmap_do_put(struct hmap_scratch *s, const struct hmap_req *req)
 	err = hmap_scratch_key(s, req);
 	if (err)
 		return err;
-	if (req->value_len > hmap_params.max_value_size)
+	if (req->value_len > s->obj->params.max_value_size)
 		return -EMSGSIZE;
 	err = hmap_scratch_value(s, req->value_len);
 	if (err)
 		return err;
 	if (copy_from_user(s->value, req->value, req->value_len))
 		return -EFAULT;
-	return hmap_insert(hmap_map, s->key, req->key_len, s->value,
-			   req->value_len, req->flags);
+	return 0;
 }
 
-static int hmap_do_delete(struct hmap_scratch *s, const struct hmap_req *req)
+static int hmap_put_commit(struct hmap_scratch *s, const struct hmap_req *req)
 {
 	int err;
 
-	if (req->flags)
-		return -EINVAL;
-	err = hmap_scratch_key(s, req);
+	err = hmap_fs_memory_check(s->obj);
 	if (err)
 		return err;
-	return hmap_delete(hmap_map, s->key, req->key_len);
+	err = hmap_insert(s->obj->map, s->key, req->key_len, s->value,
+			  req->value_len, req->flags);
+	if (!err)
+		hmap_fs_memory_update(s->obj);
+	return err;
+}
+
+static int hmap_delete_prepare(struct hmap_scratch *s,
+			       const struct hmap_req *req)
+{
+	if (req->flags)
+		return -EINVAL;
+	return hmap_scratch_key(s, req);
+}
+
+static int hmap_delete_commit(struct hmap_scratch *s,
+			      const struct hmap_req *req)
+{
+	return hmap_delete(s->obj->map, s->key, req->key_len);
 }
 
 /*
- * Look up (or take) the value of @s->key into @s->value: first into a
- * small buffer, then, if the value is longer and fits the caller's buffer,
- * into one that size. *@len gets the value's length.
+ * Look up the value of @s->key into @s->value: first into a small buffer,
+ * then, if the value is longer and fits the caller's buffer, into one that
+ * size. *@len gets the value's length, also with -ENOSPC.
  */
-static int hmap_get_value(struct hmap_scratch *s, const struct hmap_req *req,
-			  bool take, u32 *len)
+static int hmap_lookup_value(struct hmap_scratch *s, const struct hmap_req *req,
+			     u32 *len)
 {
-	u32 cap = min(req->value_len, hmap_params.max_value_size);
+	u32 cap = min(req->value_len, s->obj->params.max_value_size);
 	u32 size = min(cap, max(s->value_size, HMAP_SMALL_VALUE));
 	int err;
 
@@ -206,13 +222,7 @@ static int hmap_get_value(struct hmap_scratch *s, const struct hmap_req *req,
 		if (err)
 			return err;
 		*len = size;
-		if (take)
-			err = hmap_lookup_and_delete(hmap_map, s->key,
-						     req->key_len, s->value,
-						     len);
-		else
-			err = hmap_lookup(hmap_map, s->key, req->key_len,
-					  s->value, len);
+		err = hmap_lookup(s->obj->map, s->key, req->key_len, s->value, len);
 		if (err != -ENOSPC || *len > cap || size == cap)
 			return err;
 		size = cap;
@@ -220,17 +230,12 @@ static int hmap_get_value(struct hmap_scratch *s, const struct hmap_req *req,
 }
 
 /*
- * Get (or, with @take, lookup-and-delete) a value into the caller's buffer;
- * @req->value_len gets its length. Once a taken key is gone a failed copy
- * would lose it, so the caller's buffer is faulted in (without writing to
- * it) first, and if the copy fails all the same (another thread unmapped
- * the buffer meanwhile), the entry is put back.
+ * Get a value into the caller's buffer; *@len gets its length, also with
+ * -ENOSPC. The caller writes *@len back.
  */
-static int hmap_do_get(struct hmap_scratch *s, struct hmap_req *req,
-		       bool take)
+static int hmap_do_get(struct hmap_scratch *s, const struct hmap_req *req,
+		       u32 *len)
 {
-	u32 cap = min(req->value_len, hmap_params.max_value_size);
-	u32 len;
 	int err;
 
 	if (req->flags)
@@ -238,18 +243,82 @@ static int hmap_do_get(struct hmap_scratch *s, struct hmap_req *req,
 	err = hmap_scratch_key(s, req);
 	if (err)
 		return err;
-	if (take && (!access_ok(req->value, cap) ||
-		     fault_in_safe_writeable(req->value, cap)))
+	err = hmap_lookup_value(s, req, len);
+	if (!err && copy_to_user(req->value, s->value, *len))
 		return -EFAULT;
-	err = hmap_get_value(s, req, take, &len);
-	if (!err && copy_to_user(req->value, s->value, len)) {
-		if (take)
-			hmap_insert(hmap_map, s->key, req->key_len, s->value,
-				    len, HMAP_NOEXIST);
-		err = -EFAULT;
+	return err;
+}
+
+/*
+ * A take retries this many times when the key's value changes between its
+ * lookup and its delete, then gives up with -EAGAIN.
+ */
+#define HMAP_TAKE_TRIES		16
+
+/**
+ * struct hmap_take_sink - where a take writes its results
+ * @publish: write every result of a take that returns @len bytes of value
+ *	to user memory (the value itself is already there); 0 or -EFAULT.
+ * @retract: undo what @publish wrote, when the take then fails; 0 or
+ *	-EFAULT.
+ */
+struct hmap_take_sink {
+	int (*publish)(void *ctx, u32 len);
+	int (*retract)(void *ctx);
+};
+
+/*
+ * Take a key: get its value, then delete it. Every write to user memory
+ * (the value, its length, the command's or the batch's results) happens
+ * before the delete, and the delete happens only if the value is still the
+ * one written out (hmap_delete_if_value()), so a take that fails for any
+ * reason has not removed the key, and one that succeeds has delivered
+ * everything: no fault after the delete can lose the key, and nothing ever
+ * has to be put back. When another caller changes the value in between,
+ * the take starts over.
+ *
+ * *@len gets the value's length, also with -ENOSPC. With any error,
+ * @sink->retract() has undone @sink->publish() (or the error is -EFAULT).
+ */
+static int hmap_do_take(struct hmap_scratch *s, const struct hmap_req *req,
+			const struct hmap_take_sink *sink, void *ctx, u32 *len)
+{
+	bool published = false;
+	unsigned int tries;
+	int err;
+
+	if (req->flags)
+		return -EINVAL;
+	err = hmap_scratch_key(s, req);
+	if (err)
+		return err;
+
+	for (tries = 1;; tries++) {
+		err = hmap_lookup_value(s, req, len);
+		if (err)
+			break;
+		if (copy_to_user(req->value, s->value, *len)) {
+			err = -EFAULT;
+			break;
+		}
+		err = sink->publish(ctx, *len);
+		if (err)
+			break;
+		published = true;
+		err = hmap_delete_if_value(s->obj->map, s->key, req->key_len,
+					   s->value, *len);
+		if (err != -EAGAIN)
+			break;
+		if (tries == HMAP_TAKE_TRIES)
+			break;
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
 	}
-	if (!err || err == -ENOSPC)
-		req->value_len = len;
+	if (err && published && sink->retract(ctx))
+		err = -EFAULT;
 	return err;
 }
 
@@ -260,20 +329,33 @@ union hmap_ioc_arg {
 	struct hmap_ioc_dump dump;
 	struct hmap_ioc_stats stats;
 	struct hmap_ioc_clear clear;
+	struct hmap_ioc_freeze freeze;
 };
+
+struct hmap_ioctl;
 
 /**
  * struct hmap_ucmd - a command being served
+ * @obj: the map it is for.
  * @file: the file it came through.
- * @arg: its argument, copied in; what is copied back if @respond.
- * @respond: set by the handler when @arg must be copied back to the user,
- *	whatever the handler returns.
+ * @ic: how to serve it.
+ * @uarg: the user's argument.
+ * @usize: bytes of it, from its @size field.
+ * @arg: the argument, copied in; what is copied back if @respond.
+ * @respond: set by the handler when @arg must be copied back to the user
+ *	after it returns, whatever it returns.
  */
 struct hmap_ucmd {
+	struct hmap_obj *obj;
 	struct file *file;
+	const struct hmap_ioctl *ic;
+	void __user *uarg;
+	u32 usize;
 	union hmap_ioc_arg arg;
 	bool respond;
 };
+
+static int hmap_ucmd_respond(struct hmap_ucmd *uc);
 
 static void hmap_req_from_elem(struct hmap_req *req,
 			       const struct hmap_ioc_elem *elem)
@@ -287,52 +369,96 @@ static void hmap_req_from_elem(struct hmap_req *req,
 
 static int hmap_ioc_put(struct hmap_ucmd *uc)
 {
-	struct hmap_scratch s = {};
+	struct hmap_scratch s = { .obj = uc->obj };
 	struct hmap_req req;
 	int err;
 
 	hmap_req_from_elem(&req, &uc->arg.elem);
-	err = hmap_do_put(&s, &req);
+	err = hmap_put_prepare(&s, &req);
+	if (!err)
+		err = hmap_put_commit(&s, &req);
 	hmap_scratch_free(&s);
 	return err;
 }
 
 static int hmap_ioc_delete(struct hmap_ucmd *uc)
 {
-	struct hmap_scratch s = {};
+	struct hmap_scratch s = { .obj = uc->obj };
 	struct hmap_req req;
 	int err;
 
 	hmap_req_from_elem(&req, &uc->arg.elem);
-	err = hmap_do_delete(&s, &req);
+	err = hmap_delete_prepare(&s, &req);
+	if (!err)
+		err = hmap_delete_commit(&s, &req);
 	hmap_scratch_free(&s);
-	return err;
-}
-
-static int hmap_ioc_get_or_take(struct hmap_ucmd *uc, bool take)
-{
-	struct hmap_scratch s = {};
-	struct hmap_req req;
-	int err;
-
-	hmap_req_from_elem(&req, &uc->arg.elem);
-	err = hmap_do_get(&s, &req, take);
-	hmap_scratch_free(&s);
-	if (!err || err == -ENOSPC) {
-		uc->arg.elem.value_len = req.value_len;
-		uc->respond = true;
-	}
 	return err;
 }
 
 static int hmap_ioc_get(struct hmap_ucmd *uc)
 {
-	return hmap_ioc_get_or_take(uc, false);
+	struct hmap_scratch s = { .obj = uc->obj };
+	struct hmap_req req;
+	u32 len;
+	int err;
+
+	hmap_req_from_elem(&req, &uc->arg.elem);
+	err = hmap_do_get(&s, &req, &len);
+	hmap_scratch_free(&s);
+	if (!err || err == -ENOSPC) {
+		uc->arg.elem.value_len = len;
+		uc->respond = true;
+	}
+	return err;
 }
+
+/* A single take writes the whole struct hmap_ioc_elem back before it commits. */
+struct hmap_take_elem {
+	struct hmap_ucmd *uc;
+	u32 value_len;		/* as the caller passed it */
+};
+
+static int hmap_take_elem_publish(void *ctx, u32 len)
+{
+	struct hmap_take_elem *t = ctx;
+
+	t->uc->arg.elem.value_len = len;
+	return hmap_ucmd_respond(t->uc);
+}
+
+static int hmap_take_elem_retract(void *ctx)
+{
+	struct hmap_take_elem *t = ctx;
+
+	t->uc->arg.elem.value_len = t->value_len;
+	return hmap_ucmd_respond(t->uc);
+}
+
+static const struct hmap_take_sink hmap_take_elem_sink = {
+	.publish = hmap_take_elem_publish,
+	.retract = hmap_take_elem_retract,
+};
 
 static int hmap_ioc_take(struct hmap_ucmd *uc)
 {
-	return hmap_ioc_get_or_take(uc, true);
+	struct hmap_take_elem t = {
+		.uc = uc,
+		.value_len = uc->arg.elem.value_len,
+	};
+	struct hmap_scratch s = { .obj = uc->obj };
+	struct hmap_req req;
+	u32 len;
+	int err;
+
+	hmap_req_from_elem(&req, &uc->arg.elem);
+	err = hmap_do_take(&s, &req, &hmap_take_elem_sink, &t, &len);
+	hmap_scratch_free(&s);
+	/* Done or not, a take has written back all it had to; ENOSPC has not. */
+	if (err == -ENOSPC) {
+		uc->arg.elem.value_len = len;
+		uc->respond = true;
+	}
+	return err;
 }
 
 /* The size of the first version of struct hmap_ioc_batch_op. */
@@ -346,60 +472,155 @@ static const fmode_t hmap_op_mode[] = {
 	[HMAP_OP_TAKE] = FMODE_READ | FMODE_WRITE,
 };
 
-static int hmap_batch_run_op(struct hmap_scratch *s, struct hmap_req *req,
-			     u32 op)
+/**
+ * struct hmap_batch_pos - the operation of a batch being run
+ * @ucount: the @count field of the user's struct hmap_ioc_batch.
+ * @uop: the user's struct hmap_ioc_batch_op.
+ * @index: the operation's index in the batch.
+ * @value_len: its @value_len as the caller passed it.
+ *
+ * A batch keeps @ucount up to date as it goes: an operation that changes
+ * the map sets it to @index + 1 before the change and back to @index if
+ * the change then fails, so that no fault after a change can report it as
+ * not done (a take would lose its key); a get sets it once done.
+ */
+struct hmap_batch_pos {
+	u32 __user *ucount;
+	struct hmap_ioc_batch_op __user *uop;
+	u32 index;
+	u32 value_len;
+};
+
+static int hmap_batch_set_count(struct hmap_batch_pos *p, u32 count)
 {
-	switch (op) {
-	case HMAP_OP_PUT:
-		return hmap_do_put(s, req);
-	case HMAP_OP_GET:
-		return hmap_do_get(s, req, false);
-	case HMAP_OP_DELETE:
-		return hmap_do_delete(s, req);
-	default:
-		return hmap_do_get(s, req, true);
-	}
+	return put_user(count, p->ucount) ? -EFAULT : 0;
 }
 
-/* Read, check and run the operation at @uop; write back what it returns. */
-static int hmap_batch_one(struct file *file, struct hmap_scratch *s,
-			  void __user *uop, u32 op_size)
+static int hmap_batch_take_publish(void *ctx, u32 len)
 {
-	struct hmap_ioc_batch_op bop;
-	struct hmap_ioc_batch_op __user *ubop = uop;
-	struct hmap_req req;
+	struct hmap_batch_pos *p = ctx;
+
+	if (put_user(len, &p->uop->value_len))
+		return -EFAULT;
+	return hmap_batch_set_count(p, p->index + 1);
+}
+
+static int hmap_batch_take_retract(void *ctx)
+{
+	struct hmap_batch_pos *p = ctx;
+
+	if (put_user(p->value_len, &p->uop->value_len))
+		return -EFAULT;
+	return hmap_batch_set_count(p, p->index);
+}
+
+static const struct hmap_take_sink hmap_batch_take_sink = {
+	.publish = hmap_batch_take_publish,
+	.retract = hmap_batch_take_retract,
+};
+
+/*
+ * Run a put or a delete: prepare (copy in), count it done, commit, and
+ * count it undone if the commit fails.
+ */
+static int hmap_batch_write(struct hmap_batch_pos *p, struct hmap_scratch *s,
+			    const struct hmap_req *req, bool put)
+{
 	int err;
 
-	err = copy_struct_from_user(&bop, sizeof(bop), uop, op_size);
+	err = put ? hmap_put_prepare(s, req) : hmap_delete_prepare(s, req);
+	if (err)
+		return err;
+	err = hmap_batch_set_count(p, p->index + 1);
+	if (err)
+		return err;
+	err = put ? hmap_put_commit(s, req) : hmap_delete_commit(s, req);
+	if (err && hmap_batch_set_count(p, p->index))
+		err = -EFAULT;
+	return err;
+}
+
+static int hmap_batch_get(struct hmap_batch_pos *p, struct hmap_scratch *s,
+			  const struct hmap_req *req)
+{
+	u32 len;
+	int err;
+
+	err = hmap_do_get(s, req, &len);
+	if ((!err || err == -ENOSPC) && put_user(len, &p->uop->value_len))
+		err = -EFAULT;
+	if (!err)
+		err = hmap_batch_set_count(p, p->index + 1);
+	return err;
+}
+
+static int hmap_batch_take(struct hmap_batch_pos *p, struct hmap_scratch *s,
+			   const struct hmap_req *req)
+{
+	u32 len;
+	int err;
+
+	err = hmap_do_take(s, req, &hmap_batch_take_sink, p, &len);
+	if (err == -ENOSPC && put_user(len, &p->uop->value_len))
+		err = -EFAULT;
+	return err;
+}
+
+/*
+ * Read, check and run operation @p->index at @p->uop. On success *@p->ucount
+ * is @p->index + 1; on failure the caller sets it to @p->index.
+ */
+static int hmap_batch_one(struct file *file, struct hmap_scratch *s,
+			  struct hmap_batch_pos *p, u32 op_size)
+{
+	struct hmap_ioc_batch_op bop;
+	struct hmap_req req;
+	u32 op;
+	int err;
+
+	err = copy_struct_from_user(&bop, sizeof(bop), p->uop, op_size);
 	if (err)
 		return err == -E2BIG ? -EINVAL : err;
 	if (!bop.op || bop.op >= ARRAY_SIZE(hmap_op_mode))
 		return -EINVAL;
-	if ((file->f_mode & hmap_op_mode[bop.op]) != hmap_op_mode[bop.op])
+	op = array_index_nospec(bop.op, ARRAY_SIZE(hmap_op_mode));
+	if ((file->f_mode & hmap_op_mode[op]) != hmap_op_mode[op])
 		return -EBADF;
-	/* A take must not lose the key to an unwritable length field. */
-	if (bop.op == HMAP_OP_TAKE && put_user(bop.value_len, &ubop->value_len))
-		return -EFAULT;
+	if ((hmap_op_mode[op] & FMODE_WRITE) && s->obj->frozen)
+		return -EPERM;
 
 	req.flags = bop.flags;
 	req.key_len = bop.key_len;
 	req.value_len = bop.value_len;
 	req.key = u64_to_user_ptr(bop.key);
 	req.value = u64_to_user_ptr(bop.value);
-	err = hmap_batch_run_op(s, &req, bop.op);
-	if ((bop.op == HMAP_OP_GET || bop.op == HMAP_OP_TAKE) &&
-	    (!err || err == -ENOSPC) &&
-	    put_user(req.value_len, &ubop->value_len))
-		err = -EFAULT;
-	return err;
+	p->value_len = bop.value_len;
+	switch (op) {
+	case HMAP_OP_PUT:
+		return hmap_batch_write(p, s, &req, true);
+	case HMAP_OP_DELETE:
+		return hmap_batch_write(p, s, &req, false);
+	case HMAP_OP_GET:
+		return hmap_batch_get(p, s, &req);
+	default:
+		return hmap_batch_take(p, s, &req);
+	}
 }
 
+/*
+ * A batch writes its results to user memory as it goes (see struct
+ * hmap_batch_pos), never all at the end, so the structure is not copied
+ * back.
+ */
 static int hmap_ioc_batch(struct hmap_ucmd *uc)
 {
 	struct hmap_ioc_batch *b = &uc->arg.batch;
-	void __user *uop = u64_to_user_ptr(b->ops);
-	struct hmap_scratch s = {};
-	u32 done;
+	struct hmap_ioc_batch __user *ub = uc->uarg;
+	struct hmap_scratch s = { .obj = uc->obj };
+	struct hmap_batch_pos p = {
+		.ucount = &ub->count,
+		.uop = u64_to_user_ptr(b->ops),
+	};
 	int err = 0;
 
 	if (b->flags)
@@ -407,53 +628,165 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
 	if (b->op_size < HMAP_BATCH_OP_SIZE_VER0 || b->op_size > PAGE_SIZE)
 		return -EINVAL;
 
-	for (done = 0; done < b->count; done++) {
+	for (p.index = 0; p.index < b->count; p.index++) {
 		if (signal_pending(current)) {
 			err = -EINTR;
 			break;
 		}
-		err = hmap_batch_one(uc->file, &s, uop, b->op_size);
+		err = hmap_batch_one(uc->file, &s, &p, b->op_size);
 		if (err)
 			break;
-		uop += b->op_size;
+		p.uop = (void __user *)p.uop + b->op_size;
 		cond_resched();
 	}
 	hmap_scratch_free(&s);
-	b->count = done;
-	uc->respond = true;
+	/*
+	 * A failed operation has left @count at its index, except the first
+	 * (nothing written yet) and one whose retraction faulted: try again.
+	 */
+	if (err && hmap_batch_set_count(&p, p.index))
+		err = -EFAULT;
 	return err;
 }
 
 /*
- * Dump into @ubuf, one bounce buffer at a time, until the buffer is full,
- * the map is covered, or a signal arrives. *@cur advances only past records
- * that reached the user.
+ * A dump copies records to the user through a kernel bounce buffer, so the
+ * core never holds its lock across a user copy. The buffer is allocated
+ * only once the first record is at hand (not while waiting for the lock),
+ * starts small and grows as records need: up to HMAP_DUMP_BOUNCE_MAX, or
+ * beyond that to hold a single group of records that needs it (entries of
+ * one dump position cannot be split between calls), but never beyond the
+ * room left in the user's buffer.
  */
-static int hmap_dump_to_user(struct hmap_ioc_dump *d, struct hmap_cursor *cur,
-			     void *kbuf, size_t chunk)
+#define HMAP_DUMP_BOUNCE_MIN	SZ_4K
+#define HMAP_DUMP_BOUNCE_MAX	SZ_64K
+
+/**
+ * struct hmap_dump_ctx - a dump call's bounce buffer
+ * @buf: the bounce buffer, or NULL.
+ * @size: bytes at @buf.
+ * @used: bytes of records in it, not yet copied to the user.
+ * @count: records in it.
+ * @room: bytes left in the user's buffer (records already copied there
+ *	excluded).
+ * @needed: with @full: bytes the group of records that did not fit needs.
+ * @full: the user's buffer cannot take the next group of records.
+ */
+struct hmap_dump_ctx {
+	void *buf;
+	size_t size;
+	size_t used;
+	u32 count;
+	size_t room;
+	u64 needed;
+	bool full;
+};
+
+/* Make room for @need more bytes in @c's bounce buffer, keeping its records. */
+static int hmap_dump_grow(struct hmap_dump_ctx *c, size_t need)
+{
+	size_t size = min_t(size_t, 2 * c->size, HMAP_DUMP_BOUNCE_MAX);
+	void *buf;
+
+	size = max_t(size_t, size, HMAP_DUMP_BOUNCE_MIN);
+	size = max(size, c->used + need);
+	size = min(size, c->room);
+	buf = kvmalloc(size, HMAP_GFP_USER);
+	if (!buf)
+		return -ENOMEM;
+	if (c->used)
+		memcpy(buf, c->buf, c->used);
+	kvfree(c->buf);
+	c->buf = buf;
+	c->size = size;
+	return 0;
+}
+
+/* The core's hmap_dump_fn: write @items as struct hmap_ioc_rec records. */
+static int hmap_dump_emit(void *arg, const struct hmap_dump_item *items,
+			  unsigned int n)
+{
+	struct hmap_dump_ctx *c = arg;
+	const struct hmap_dump_item *it;
+	struct hmap_ioc_rec rec;
+	size_t len, pad;
+	u64 need = 0;
+	void *p;
+	int err;
+
+	for (it = items; it < items + n; it++)
+		need += HMAP_REC_SIZE((u64)it->key_len, (u64)it->value_len);
+	if (need > c->room - c->used) {
+		c->needed = need;
+		c->full = true;
+		return HMAP_DUMP_FULL;
+	}
+	if (need > c->size - c->used) {
+		/* Past the usual size only for a group on its own. */
+		if (c->used && c->used + need > HMAP_DUMP_BOUNCE_MAX)
+			return HMAP_DUMP_FULL;
+		err = hmap_dump_grow(c, need);
+		if (err)
+			return err;
+	}
+	for (it = items; it < items + n; it++) {
+		p = c->buf + c->used;
+		rec = (struct hmap_ioc_rec) {
+			.key_len = it->key_len,
+			.value_len = it->value_len,
+		};
+		len = sizeof(rec) + it->key_len + it->value_len;
+		pad = HMAP_REC_SIZE(it->key_len, it->value_len) - len;
+		memcpy(p, &rec, sizeof(rec));
+		memcpy(p + sizeof(rec), it->key, it->key_len);
+		memcpy(p + sizeof(rec) + it->key_len, it->value, it->value_len);
+		memset(p + len, 0, pad);
+		c->used += len + pad;
+		c->count++;
+	}
+	return 0;
+}
+
+/*
+ * Dump into the user's buffer, one core call and one bounce buffer copy at
+ * a time, until the buffer is full, the map is covered, or a signal
+ * arrives. *@cur advances only past records that reached the user.
+ */
+static int hmap_dump_to_user(struct hmap *map, struct hmap_ioc_dump *d,
+			     struct hmap_cursor *cur, struct hmap_dump_ctx *c,
+			     bool once)
 {
 	char __user *ubuf = u64_to_user_ptr(d->buf);
-	size_t off = 0, used;
+	size_t off = 0;
 	u32 count = 0;
-	int n;
+	int err;
 
 	for (;;) {
 		struct hmap_cursor next = *cur;
 
-		n = hmap_dump(hmap_map, &next, kbuf,
-			      min_t(size_t, chunk, d->buf_size - off), &used);
-		if (n == -ENOSPC && count)
-			break;	/* the rest of @ubuf is too small */
-		if (n == -ENOSPC)
-			d->buf_used = used;
-		if (n < 0)
-			return n;
-		if (copy_to_user(ubuf + off, kbuf, used))
+		c->used = 0;
+		c->count = 0;
+		c->room = d->buf_size - off;
+		c->full = false;
+		err = hmap_dump(map, &next, hmap_dump_emit, c);
+		if (err < 0) {
+			if (count)
+				break;	/* return what reached the user */
+			return err;
+		}
+		if (c->used && copy_to_user(ubuf + off, c->buf, c->used))
 			return -EFAULT;
 		*cur = next;
-		off += used;
-		count += n;
-		if (cur->done || off == d->buf_size)
+		off += c->used;
+		count += c->count;
+		if (c->full && !count) {
+			d->buf_used = min_t(u64, c->needed, U32_MAX);
+			return -ENOSPC;
+		}
+		if (c->full || cur->done || off == d->buf_size)
+			break;
+		/* A drain stops with the first records: they are in @c->buf. */
+		if (once && count)
 			break;
 		if (signal_pending(current)) {
 			if (!count)
@@ -467,12 +800,15 @@ static int hmap_dump_to_user(struct hmap_ioc_dump *d, struct hmap_cursor *cur,
 	return 0;
 }
 
-static int hmap_ioc_dump(struct hmap_ucmd *uc)
+/*
+ * Dump into the user's buffer; with @drain, only as many records as one
+ * bounce buffer holds, which are left in @c->buf for the caller to remove.
+ */
+static int hmap_dump_common(struct hmap_ucmd *uc, struct hmap_dump_ctx *c,
+			    bool drain)
 {
 	struct hmap_ioc_dump *d = &uc->arg.dump;
 	struct hmap_cursor cur = { .pos = d->cursor };
-	size_t chunk = min_t(size_t, d->buf_size, hmap_dump_chunk);
-	void *kbuf = NULL;
 	int err;
 
 	if (d->flags)
@@ -480,13 +816,7 @@ static int hmap_ioc_dump(struct hmap_ucmd *uc)
 	d->buf_used = 0;
 	d->count = 0;
 	d->done = 0;
-	if (chunk) {
-		kbuf = kvmalloc(chunk, GFP_KERNEL);
-		if (!kbuf)
-			return -ENOMEM;
-	}
-	err = hmap_dump_to_user(d, &cur, kbuf, chunk);
-	kvfree(kbuf);
+	err = hmap_dump_to_user(uc->obj->map, d, &cur, c, drain);
 	if (!err) {
 		d->cursor = cur.pos;
 		d->done = cur.done;
@@ -496,6 +826,56 @@ static int hmap_ioc_dump(struct hmap_ucmd *uc)
 	return err;
 }
 
+static int hmap_ioc_dump(struct hmap_ucmd *uc)
+{
+	struct hmap_dump_ctx c = {};
+	int err;
+
+	err = hmap_dump_common(uc, &c, false);
+	kvfree(c.buf);
+	return err;
+}
+
+/*
+ * A drain is a dump of one bounce buffer's records, written out whole (the
+ * records, then the structure) before any of them is removed, so that a
+ * fault loses nothing; then each key is removed if it still has the value
+ * returned (a key updated meanwhile keeps its newer value).
+ */
+static int hmap_ioc_drain(struct hmap_ucmd *uc)
+{
+	struct hmap_dump_ctx c = {};
+	struct hmap_ioc_rec rec;
+	size_t off;
+	int err;
+
+	err = hmap_dump_common(uc, &c, true);
+	if (!err) {
+		uc->respond = false;
+		err = hmap_ucmd_respond(uc);
+	}
+	for (off = 0; !err && off < c.used;
+	     off += HMAP_REC_SIZE(rec.key_len, rec.value_len)) {
+		const void *key = c.buf + off + sizeof(rec);
+
+		memcpy(&rec, c.buf + off, sizeof(rec));
+		/* -EAGAIN: updated meanwhile; -ENOENT: deleted meanwhile. */
+		hmap_delete_if_value(uc->obj->map, key, rec.key_len,
+				     key + rec.key_len, rec.value_len);
+	}
+	kvfree(c.buf);
+	return err;
+}
+
+/*
+ * struct hmap_stats has exactly the statistics of HMAP_STATS_FIELDS(): the
+ * copy in hmap_ioc_stats() names each of them, and the size admits no more.
+ */
+#define HMAP_STAT_INDEX(name, ...) HMAP_STAT_INDEX_##name,
+enum { HMAP_STATS_FIELDS(HMAP_STAT_INDEX) HMAP_NR_STATS };
+#undef HMAP_STAT_INDEX
+static_assert(sizeof(struct hmap_stats) == HMAP_NR_STATS * sizeof(u64));
+
 static int hmap_ioc_stats(struct hmap_ucmd *uc)
 {
 	struct hmap_ioc_stats *u = &uc->arg.stats;
@@ -503,27 +883,13 @@ static int hmap_ioc_stats(struct hmap_ucmd *uc)
 
 	if (u->flags || u->__reserved)
 		return -EINVAL;
-	hmap_get_stats(hmap_map, &s);
+	hmap_get_stats(uc->obj->map, &s);
+#define HMAP_STAT_COPY(name, ...) .name = s.name,
 	*u = (struct hmap_ioc_stats) {
 		.size = u->size,
-		.id = s.id,
-		.max_entries = s.max_entries,
-		.count = s.count,
-		.max_key_size = s.max_key_size,
-		.max_value_size = s.max_value_size,
-		.log2_buckets = s.log2_buckets,
-		.resize = s.resize,
-		.old_log2_buckets = s.old_log2_buckets,
-		.nevacuate = s.nevacuate,
-		.old_buckets = s.old_buckets,
-		.overflow_buckets = s.overflow_buckets,
-		.grows = s.grows,
-		.same_size_grows = s.same_size_grows,
-		.shrinks = s.shrinks,
-		.evacuated_by_writes = s.evacuated_by_writes,
-		.evacuated_by_worker = s.evacuated_by_worker,
-		.memory_bytes = s.memory_bytes,
+		HMAP_STATS_FIELDS(HMAP_STAT_COPY)
 	};
+#undef HMAP_STAT_COPY
 	uc->respond = true;
 	return 0;
 }
@@ -532,7 +898,21 @@ static int hmap_ioc_clear(struct hmap_ucmd *uc)
 {
 	if (uc->arg.clear.flags)
 		return -EINVAL;
-	return hmap_clear(hmap_map);
+	return hmap_clear(uc->obj->map);
+}
+
+/* Readers of @frozen hold @freeze_sem: see hmap_obj_ioctl(). */
+static int hmap_ioc_freeze(struct hmap_ucmd *uc)
+{
+	struct hmap_obj *obj = uc->obj;
+
+	if (uc->arg.freeze.flags)
+		return -EINVAL;
+	if (down_write_killable(&obj->freeze_sem))
+		return -EINTR;
+	obj->frozen = true;
+	up_write(&obj->freeze_sem);
+	return 0;
 }
 
 /**
@@ -542,6 +922,8 @@ static int hmap_ioc_clear(struct hmap_ucmd *uc)
  * @min_size: the size of the first version of its argument.
  * @mode: the file modes it needs (FMODE_READ, FMODE_WRITE).
  * @out: it writes results back into its argument.
+ * @changes: it may change the map, so it fails with EPERM (a batch: its
+ *	operations that would) once the map is frozen.
  * @fn: the handler.
  */
 struct hmap_ioctl {
@@ -550,6 +932,7 @@ struct hmap_ioctl {
 	u32 min_size;
 	fmode_t mode;
 	bool out;
+	bool changes;
 	int (*fn)(struct hmap_ucmd *uc);
 };
 
@@ -557,6 +940,7 @@ struct hmap_ioctl {
 static const struct hmap_ioctl hmap_ioctls[] = {
 	[_IOC_NR(HMAP_IOC_PUT)] = {
 		.cmd = HMAP_IOC_PUT,
+		.changes = true,
 		.size = sizeof(struct hmap_ioc_elem),
 		.min_size = offsetofend(struct hmap_ioc_elem, value_len),
 		.mode = FMODE_WRITE,
@@ -572,6 +956,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 	},
 	[_IOC_NR(HMAP_IOC_DELETE)] = {
 		.cmd = HMAP_IOC_DELETE,
+		.changes = true,
 		.size = sizeof(struct hmap_ioc_elem),
 		.min_size = offsetofend(struct hmap_ioc_elem, value_len),
 		.mode = FMODE_WRITE,
@@ -579,6 +964,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 	},
 	[_IOC_NR(HMAP_IOC_TAKE)] = {
 		.cmd = HMAP_IOC_TAKE,
+		.changes = true,
 		.size = sizeof(struct hmap_ioc_elem),
 		.min_size = offsetofend(struct hmap_ioc_elem, value_len),
 		.mode = FMODE_READ | FMODE_WRITE,
@@ -587,6 +973,7 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 	},
 	[_IOC_NR(HMAP_IOC_BATCH)] = {
 		.cmd = HMAP_IOC_BATCH,
+		.changes = true,
 		.size = sizeof(struct hmap_ioc_batch),
 		.min_size = offsetofend(struct hmap_ioc_batch, op_size),
 		.mode = 0,
@@ -611,10 +998,27 @@ static const struct hmap_ioctl hmap_ioctls[] = {
 	},
 	[_IOC_NR(HMAP_IOC_CLEAR)] = {
 		.cmd = HMAP_IOC_CLEAR,
+		.changes = true,
 		.size = sizeof(struct hmap_ioc_clear),
 		.min_size = offsetofend(struct hmap_ioc_clear, flags),
 		.mode = FMODE_WRITE,
 		.fn = hmap_ioc_clear,
+	},
+	[_IOC_NR(HMAP_IOC_FREEZE)] = {
+		.cmd = HMAP_IOC_FREEZE,
+		.size = sizeof(struct hmap_ioc_freeze),
+		.min_size = offsetofend(struct hmap_ioc_freeze, flags),
+		.mode = FMODE_WRITE,
+		.fn = hmap_ioc_freeze,
+	},
+	[_IOC_NR(HMAP_IOC_DRAIN)] = {
+		.cmd = HMAP_IOC_DRAIN,
+		.changes = true,
+		.size = sizeof(struct hmap_ioc_dump),
+		.min_size = offsetofend(struct hmap_ioc_dump, done),
+		.mode = FMODE_READ | FMODE_WRITE,
+		.out = true,
+		.fn = hmap_ioc_drain,
 	},
 };
 
@@ -622,53 +1026,107 @@ static const struct hmap_ioctl *hmap_ioctl_find(unsigned int cmd)
 {
 	unsigned int nr = _IOC_NR(cmd);
 
-	if (nr >= ARRAY_SIZE(hmap_ioctls) || hmap_ioctls[nr].cmd != cmd ||
-	    !hmap_ioctls[nr].fn)
+	if (nr >= ARRAY_SIZE(hmap_ioctls))
+		return NULL;
+	nr = array_index_nospec(nr, ARRAY_SIZE(hmap_ioctls));
+	if (hmap_ioctls[nr].cmd != cmd || !hmap_ioctls[nr].fn)
 		return NULL;
 	return &hmap_ioctls[nr];
 }
 
 /* Copy the argument in: the copy_struct_from_user() contract, see the UAPI. */
-static int hmap_ucmd_copy_in(struct hmap_ucmd *uc, const struct hmap_ioctl *ic,
-			     void __user *uarg, u32 *usize)
+static int hmap_ucmd_copy_in(struct hmap_ucmd *uc)
 {
+	const struct hmap_ioctl *ic = uc->ic;
 	int err;
 
-	if (get_user(*usize, (u32 __user *)uarg))
+	if (get_user(uc->usize, (u32 __user *)uc->uarg))
 		return -EFAULT;
-	if (*usize < ic->min_size || *usize > PAGE_SIZE)
+	if (uc->usize < ic->min_size || uc->usize > PAGE_SIZE)
 		return -EINVAL;
 	/*
 	 * Rewriting the size proves the argument writable before anything
-	 * changes the map, so a result cannot be lost to a read-only page.
+	 * is done, so that a command whose results cannot be written back
+	 * usually fails before it starts. Usually: another thread can still
+	 * make the page read-only meanwhile, which is why a command that
+	 * changes the map writes its results back before the change (take,
+	 * batch), never after it.
 	 */
-	if (ic->out && put_user(*usize, (u32 __user *)uarg))
+	if (ic->out && put_user(uc->usize, (u32 __user *)uc->uarg))
 		return -EFAULT;
-	err = copy_struct_from_user(&uc->arg, ic->size, uarg, *usize);
+	err = copy_struct_from_user(&uc->arg, ic->size, uc->uarg, uc->usize);
 	return err == -E2BIG ? -EINVAL : err;
+}
+
+/* Copy @uc->arg back into the first @uc->usize bytes of the user's argument. */
+static int hmap_ucmd_respond(struct hmap_ucmd *uc)
+{
+	if (copy_to_user(uc->uarg, &uc->arg, min(uc->usize, uc->ic->size)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * A command that may change the map holds @obj->freeze_sem for reading, so
+ * that a freeze waits for it; it fails with EPERM on a frozen map (a batch
+ * checks each operation instead).
+ */
+static int hmap_ucmd_run(struct hmap_ucmd *uc)
+{
+	struct hmap_obj *obj = uc->obj;
+	int err;
+
+	if (!uc->ic->changes)
+		return uc->ic->fn(uc);
+	if (down_read_killable(&obj->freeze_sem))
+		return -EINTR;
+	if (obj->frozen && uc->ic->cmd != HMAP_IOC_BATCH)
+		err = -EPERM;
+	else
+		err = uc->ic->fn(uc);
+	up_read(&obj->freeze_sem);
+	hmap_fs_memory_update(obj);
+	return err;
+}
+
+/**
+ * hmap_obj_ioctl() - serve one ioctl on a map
+ * @obj: the map.
+ * @file: the file the ioctl came through (its mode decides what it may do).
+ * @cmd: the command.
+ * @arg: its argument, a user pointer.
+ *
+ * Context: process context; @obj stays alive for the call (the caller's
+ * open file pins it).
+ * Return: 0 or a negative errno, as the UAPI header documents.
+ */
+long hmap_obj_ioctl(struct hmap_obj *obj, struct file *file,
+		    unsigned int cmd, unsigned long arg)
+{
+	struct hmap_ucmd uc = {
+		.obj = obj,
+		.file = file,
+		.uarg = (void __user *)arg,
+	};
+	int err;
+
+	uc.ic = hmap_ioctl_find(cmd);
+	if (!uc.ic)
+		return -ENOTTY;
+	if ((file->f_mode & uc.ic->mode) != uc.ic->mode)
+		return -EBADF;
+	err = hmap_ucmd_copy_in(&uc);
+	if (err)
+		return err;
+	err = hmap_ucmd_run(&uc);
+	if (uc.respond && hmap_ucmd_respond(&uc))
+		err = -EFAULT;
+	return err;
 }
 
 static long hmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct hmap_ucmd uc = { .file = file };
-	void __user *uarg = (void __user *)arg;
-	const struct hmap_ioctl *ic;
-	u32 usize;
-	int err;
-
-	ic = hmap_ioctl_find(cmd);
-	if (!ic)
-		return -ENOTTY;
-	if ((file->f_mode & ic->mode) != ic->mode)
-		return -EBADF;
-	err = hmap_ucmd_copy_in(&uc, ic, uarg, &usize);
-	if (err)
-		return err;
-	err = ic->fn(&uc);
-	if (uc.respond &&
-	    copy_to_user(uarg, &uc.arg, min_t(u32, usize, ic->size)))
-		err = -EFAULT;
-	return err;
+	return hmap_obj_ioctl(&hmap_legacy, file, cmd, arg);
 }
 
 static const struct file_operations hmap_fops = {
@@ -678,74 +1136,82 @@ static const struct file_operations hmap_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-/* Statistics in sysfs, one value per file: /sys/class/misc/hmap/<name>. */
-#define HMAP_STAT_ATTR(_name)						\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct hmap_stats s;						\
-									\
-	hmap_get_stats(hmap_map, &s);					\
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)s._name);	\
-}									\
-static DEVICE_ATTR_RO(_name)
-
-HMAP_STAT_ATTR(id);
-HMAP_STAT_ATTR(count);
-HMAP_STAT_ATTR(max_entries);
-HMAP_STAT_ATTR(max_key_size);
-HMAP_STAT_ATTR(max_value_size);
-HMAP_STAT_ATTR(log2_buckets);
-HMAP_STAT_ATTR(old_log2_buckets);
-HMAP_STAT_ATTR(nevacuate);
-HMAP_STAT_ATTR(old_buckets);
-HMAP_STAT_ATTR(overflow_buckets);
-HMAP_STAT_ATTR(grows);
-HMAP_STAT_ATTR(same_size_grows);
-HMAP_STAT_ATTR(shrinks);
-HMAP_STAT_ATTR(evacuated_by_writes);
-HMAP_STAT_ATTR(evacuated_by_worker);
-HMAP_STAT_ATTR(memory_bytes);
-
-static const char * const hmap_resize_names[] = {
-	[HMAP_RESIZE_NONE] = "none",
-	[HMAP_RESIZE_GROW] = "grow",
-	[HMAP_RESIZE_SAME_SIZE] = "same_size",
-	[HMAP_RESIZE_SHRINK] = "shrink",
+/*
+ * Statistics in sysfs, one value per file: /sys/class/misc/hmap/<name>.
+ * Readable by root only (0400), as /dev/hmap is usable by root only
+ * (0600): the counts reveal how others use the map. Whoever may open the
+ * device reads the same numbers with HMAP_IOC_STATS.
+ */
+#define HMAP_RESIZING_NAME(value, name) { value, name },
+static const struct {
+	u32 value;
+	const char *name;
+} hmap_resizing_names[] = {
+	HMAP_RESIZING_KINDS(HMAP_RESIZING_NAME, HMAP_RESIZING_NAME)
 };
 
-static ssize_t resize_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
+#undef HMAP_RESIZING_NAME
+
+/* A statistic in its format, for sysfs and hmap_obj_show(). */
+static const char *hmap_word_number(u64 value, char *word, size_t size)
 {
-	struct hmap_stats s;
-
-	hmap_get_stats(hmap_map, &s);
-	if (s.resize >= ARRAY_SIZE(hmap_resize_names))
-		return sysfs_emit(buf, "%u\n", s.resize);
-	return sysfs_emit(buf, "%s\n", hmap_resize_names[s.resize]);
+	snprintf(word, size, "%llu", (unsigned long long)value);
+	return word;
 }
-static DEVICE_ATTR_RO(resize);
 
+static const char *hmap_word_resizing(u64 resize, char *word, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hmap_resizing_names); i++)
+		if (hmap_resizing_names[i].value == resize)
+			return hmap_resizing_names[i].name;
+	return hmap_word_number(resize, word, size);
+}
+
+/**
+ * struct hmap_stat_attr - the sysfs file of one statistic
+ * @dev_attr: the file, root-only (0400).
+ * @offset: where the statistic is in &struct hmap_stats.
+ * @word: formats it (hmap_word_number(), hmap_word_resizing()).
+ */
+struct hmap_stat_attr {
+	struct device_attribute dev_attr;
+	size_t offset;
+	const char *(*word)(u64 value, char *word, size_t size);
+};
+
+static ssize_t hmap_stat_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	const struct hmap_stat_attr *sa =
+		container_of(attr, struct hmap_stat_attr, dev_attr);
+	struct hmap_stats s;
+	char word[24];
+	u64 value;
+
+	hmap_get_stats(hmap_legacy.map, &s);
+	memcpy(&value, (const char *)&s + sa->offset, sizeof(value));
+	return sysfs_emit(buf, "%s\n", sa->word(value, word, sizeof(word)));
+}
+
+#define HMAP_STAT_ATTR(name, format)					\
+	{ __ATTR(name, 0400, hmap_stat_show, NULL),			\
+	  offsetof(struct hmap_stats, name), hmap_word_##format },
+static struct hmap_stat_attr hmap_stat_attrs[HMAP_NR_STATS] = {
+	HMAP_STATS_FIELDS(HMAP_STAT_ATTR)
+};
+
+#undef HMAP_STAT_ATTR
+
+#define HMAP_STAT_ATTR_PTR(name, ...)				\
+	(&hmap_stat_attrs[HMAP_STAT_INDEX_##name].dev_attr.attr),
 static struct attribute *hmap_attrs[] = {
-	&dev_attr_id.attr,
-	&dev_attr_count.attr,
-	&dev_attr_max_entries.attr,
-	&dev_attr_max_key_size.attr,
-	&dev_attr_max_value_size.attr,
-	&dev_attr_log2_buckets.attr,
-	&dev_attr_resize.attr,
-	&dev_attr_old_log2_buckets.attr,
-	&dev_attr_nevacuate.attr,
-	&dev_attr_old_buckets.attr,
-	&dev_attr_overflow_buckets.attr,
-	&dev_attr_grows.attr,
-	&dev_attr_same_size_grows.attr,
-	&dev_attr_shrinks.attr,
-	&dev_attr_evacuated_by_writes.attr,
-	&dev_attr_evacuated_by_worker.attr,
-	&dev_attr_memory_bytes.attr,
+	HMAP_STATS_FIELDS(HMAP_STAT_ATTR_PTR)
 	NULL,
 };
+
+#undef HMAP_STAT_ATTR_PTR
 ATTRIBUTE_GROUPS(hmap);
 
 static struct miscdevice hmap_miscdev = {
@@ -756,37 +1222,133 @@ static struct miscdevice hmap_miscdev = {
 	.mode = 0600,
 };
 
+/**
+ * hmap_params_check() - check the parameters of a new map
+ * @p: the parameters.
+ * @verbose: name the first bad one and why in the kernel log (for the
+ *	module parameters; user space hears of a named map's by its errno).
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL when one is out of range.
+ */
+int hmap_params_check(const struct hmap_params *p, bool verbose)
+{
+	if (!p->max_entries || p->max_entries > HMAP_ENTRIES_LIMIT) {
+		if (verbose)
+			pr_err("max_entries=%u: must be 1..%lu\n",
+			       p->max_entries, HMAP_ENTRIES_LIMIT);
+		return -EINVAL;
+	}
+	if (!p->max_key_size || p->max_key_size > HMAP_KEY_SIZE_LIMIT) {
+		if (verbose)
+			pr_err("max_key_size=%u: must be 1..%u bytes\n",
+			       p->max_key_size, HMAP_KEY_SIZE_LIMIT);
+		return -EINVAL;
+	}
+	if (p->max_value_size > HMAP_VALUE_SIZE_LIMIT) {
+		if (verbose)
+			pr_err("max_value_size=%u: must be 0..%lu bytes\n",
+			       p->max_value_size, HMAP_VALUE_SIZE_LIMIT);
+		return -EINVAL;
+	}
+	if (p->size_hint > p->max_entries) {
+		if (verbose)
+			pr_err("size_hint=%u: must not exceed max_entries=%u\n",
+			       p->size_hint, p->max_entries);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * hmap_obj_show() - a map's statistics as text, one "name value" a line
+ * @obj: the map.
+ * @buf: where to write them.
+ * @size: bytes at @buf.
+ *
+ * The statistics of HMAP_STATS_FIELDS() in their order, then size_hint
+ * and frozen.
+ *
+ * Context: process context; takes the map's lock.
+ * Return: the length of the text (at most @size - 1).
+ */
+int hmap_obj_show(struct hmap_obj *obj, char *buf, size_t size)
+{
+	const struct hmap_stat_attr *sa;
+	struct hmap_stats s;
+	char word[24];
+	int len = 0;
+	u64 value;
+
+	hmap_get_stats(obj->map, &s);
+	for (sa = hmap_stat_attrs; sa < hmap_stat_attrs + HMAP_NR_STATS; sa++) {
+		memcpy(&value, (const char *)&s + sa->offset, sizeof(value));
+		len += scnprintf(buf + len, size - len, "%s %s\n",
+				 sa->dev_attr.attr.name,
+				 sa->word(value, word, sizeof(word)));
+	}
+	len += scnprintf(buf + len, size - len, "size_hint %u\nfrozen %d\n",
+			 obj->params.size_hint, READ_ONCE(obj->frozen));
+	return len;
+}
+
 static int __init hmap_init(void)
 {
 	int err;
 
-	hmap_params = (struct hmap_params) {
+	hmap_legacy.params = (struct hmap_params) {
 		.max_entries = max_entries,
 		.max_key_size = max_key_size,
 		.max_value_size = max_value_size,
 		.size_hint = size_hint,
 	};
-	hmap_map = hmap_create(&hmap_params);
-	if (IS_ERR(hmap_map))
-		return PTR_ERR(hmap_map);
-	hmap_dump_chunk = max_t(size_t, HMAP_DUMP_CHUNK,
-				HMAP_DUMP_REC_SIZE((size_t)max_key_size,
-						   (size_t)max_value_size));
+	init_rwsem(&hmap_legacy.freeze_sem);
+	err = hmap_params_check(&hmap_legacy.params, true);
+	if (err)
+		return err;
+	hmap_legacy.map = hmap_create(&hmap_legacy.params);
+	if (IS_ERR(hmap_legacy.map)) {
+		err = PTR_ERR(hmap_legacy.map);
+		if (err == -ENOMEM && size_hint)
+			pr_err("size_hint=%u: not enough memory for a map of that many keys\n",
+			       size_hint);
+		else
+			pr_err("cannot create the map (max_entries=%u max_key_size=%u max_value_size=%u size_hint=%u): %pe\n",
+			       max_entries, max_key_size, max_value_size,
+			       size_hint, hmap_legacy.map);
+		return err;
+	}
 
 	err = misc_register(&hmap_miscdev);
+	if (err) {
+		pr_err("cannot register /dev/hmap: %d\n", err);
+		goto err_map;
+	}
+	err = hmap_fs_init();
 	if (err)
-		hmap_destroy(hmap_map);
+		goto err_misc;
+	return 0;
+
+err_misc:
+	misc_deregister(&hmap_miscdev);
+err_map:
+	hmap_destroy(hmap_legacy.map);
 	return err;
 }
 
+/*
+ * The filesystem pins the module while it is mounted, so no named map is
+ * left when this runs.
+ */
 static void __exit hmap_exit(void)
 {
+	hmap_fs_exit();
 	misc_deregister(&hmap_miscdev);
-	hmap_destroy(hmap_map);
+	hmap_destroy(hmap_legacy.map);
 }
 
 module_init(hmap_init);
 module_exit(hmap_exit);
 
-MODULE_DESCRIPTION("hmap: an incrementally resized hash map served on /dev/hmap");
+MODULE_DESCRIPTION("hmap: incrementally resized hash maps served on /dev/hmap and the hmap filesystem");
 MODULE_LICENSE("GPL");

@@ -24,13 +24,14 @@
  * invariants, which the code below keeps:
  *
  *  1. A lookup never misses a key that was present, unchanged, for the
- *     whole lookup, during a resize too. An old bucket chain is immutable
- *     once the resize begins, except for its evacuated[] flag, which is set
- *     (smp_store_release) only after every entry of the chain is published
- *     in the new array; a lookup reads the flag (smp_load_acquire) and then
- *     searches the old chain or, when the flag is set, the new one. A write
- *     during a resize evacuates its key's old chain first, then touches only
- *     the new array.
+ *     whole lookup, during a resize too. Once a resize begins, an old
+ *     bucket chain gets no new entries; the only changes it sees are its
+ *     evacuated[] flag and, when a removal could not evacuate it for lack
+ *     of memory, slots cleared in place (a cleared slot is one a lookup for
+ *     any other key skips, as in a chain no resize touches). A write during
+ *     a resize evacuates its key's old chain first, then adds only to the
+ *     new array. A lookup picks the chain to search in hmap_key_chain():
+ *     the old chain while its flag is clear, else the new one.
  *  2. A lookup that starts after a delete or update returned never sees the
  *     old entry: a delete clears the slot before it returns, an update
  *     replaces the slot's pointer.
@@ -38,27 +39,69 @@
  *     publishes a new entry with rcu_assign_pointer() and frees the old one
  *     with kfree_rcu().
  *  4. A write does bounded resize work: at most 2 old bucket chains plus a
- *     scan of at most HMAP_EVACUATE_SKIP evacuated flags.
+ *     scan of at most HMAP_EVACUATE_SKIP evacuated flags, and it allocates,
+ *     zeroes or frees no bucket array larger than 2^HMAP_INLINE_LOG2
+ *     buckets (see "Arrays" below).
  *  5. Entries, overflow buckets and arrays are freed only after a grace
- *     period in which no lookup can still reach them.
+ *     period in which no lookup can still reach them, and a writer touches
+ *     nothing it has handed to kvfree_rcu() or kfree_rcu().
  *  6. A resize finishes even when nobody writes: the background worker
- *     evacuates HMAP_WORKER_CHUNK chains per hold of map->lock and calls
- *     cond_resched() between chunks.
+ *     evacuates up to HMAP_WORKER_CHUNK chains per hold of map->lock and
+ *     calls cond_resched() between chunks. A writer waiting for the lock
+ *     waits for the chain the worker is in, no more: the worker ends its
+ *     chunk for it and lets it in before taking the lock again
+ *     (hmap_lock_for_write(), hmap_worker_let_writers_in()).
  *
- * A slot is published by storing its entry pointer (rcu_assign_pointer)
- * before its tophash (WRITE_ONCE); a lookup reads the tophash, then the
- * pointer, and skips a NULL pointer, so it never follows a half-built slot.
+ * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
+ * write that crosses the threshold (as Redis' dictExpand does): at 2^20
+ * buckets that write waits for 80 MB. Here a write allocates only arrays
+ * of up to 2^HMAP_INLINE_LOG2 buckets (83 KiB) itself. A larger one is
+ * prepared by the worker, outside map->lock, once the count is within an
+ * eighth of the threshold that will need it (HMAP_SPARE_NUM/DEN), and kept
+ * in map->spare, where no lookup can see it; the write that crosses the
+ * threshold only publishes it. Should it not be ready yet (the worker
+ * lagging, or its allocation failing: it retries), writes go on in the
+ * current array over the load factor, with longer chains, and the first
+ * write after it is ready starts the resize: the margin is an eighth of
+ * the threshold's count, which the worker has to allocate an array. The
+ * spare costs memory early (it is counted in memory_bytes): at most one
+ * array of the next size. An old array is handed to kvfree_rcu(), which
+ * frees it after a grace period from RCU's own work, not the writer's.
+ * Measured on the user-space build (docs/benchmarks.md): the insert that
+ * starts a grow to 2^21 buckets took 111 ms of CPU when it allocated the
+ * array, and takes 14 us with a spare; the one that starts a grow to 2^11
+ * took 147 us and takes 10 us.
+ *
+ * Memory ordering, each pair named where its barriers are:
+ *
+ *  - map->table: rcu_assign_pointer() of a fully built array (and its
+ *    ->old) pairs with rcu_dereference() in lookups.
+ *  - A moved chain: its entries are stored in the new array, then
+ *    smp_store_release() sets the old chain's evacuated flag, which a
+ *    lookup reads with smp_load_acquire() before it reads the new buckets
+ *    (hmap_evacuate() / hmap_key_chain()).
+ *  - The end of a resize: smp_store_release(&t->old, NULL) after the last
+ *    flag; a lookup that reads t->old as NULL issues smp_rmb() before it
+ *    reads the new buckets (hmap_finish_resize() / hmap_key_chain()).
+ *    Without it, a weakly ordered CPU could see the resize over but the
+ *    last moved bucket still empty, and miss a key (the message-passing
+ *    pattern of tools/memory-model/litmus-tests/MP+poonceonces.litmus).
+ *  - A slot: the writer stores the entry pointer (rcu_assign_pointer())
+ *    and then the tophash byte (WRITE_ONCE()); a lookup reads the tophash
+ *    and then the pointer (rcu_dereference()), and nothing orders those
+ *    two loads. What makes a lookup safe is the pointer alone: the tophash
+ *    is only a filter. A lookup may see a fresh tophash with a stale
+ *    pointer (NULL, skipped; or an entry being replaced or freed, which
+ *    RCU keeps alive and the full key comparison rejects or accepts as
+ *    the lookup's linearization point), and every entry it dereferences
+ *    was published by rcu_assign_pointer() (release) and is read through
+ *    an address dependency. A stale tophash can only hide an entry that
+ *    was not present for the whole lookup.
+ *  - An overflow bucket is linked with rcu_assign_pointer() after its
+ *    first slot is filled; lookups follow ->overflow with rcu_dereference().
  */
 #include "hmap_internal.h"
 #include "hmap.h"
-#include "hmap_test.h"
-
-#define CREATE_TRACE_POINTS
-#include "hmap_trace.h"
-
-EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_start);
-EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_evacuate);
-EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_done);
 
 /* Go's bucketCnt: slots per bucket; one tophash byte each fills a u64. */
 #define HMAP_BUCKET_SLOTS	8
@@ -84,14 +127,29 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_done);
 #define HMAP_SHRINK_NUM		13
 #define HMAP_SHRINK_DEN		8
 
-/* Go's tooManyOverflowBuckets caps B at 15 for the comparison. */
-#define HMAP_OVERFLOW_B_CAP	15
-
 /* Go's advanceEvacuationMark: evacuated flags one write may skip over. */
 #define HMAP_EVACUATE_SKIP	1024
 
-/* Old chains the worker evacuates per hold of map->lock. */
-#define HMAP_WORKER_CHUNK	64
+/*
+ * Old chains the worker evacuates per hold of map->lock: a writer waits for
+ * at most this many behind the worker.
+ */
+#define HMAP_WORKER_CHUNK	16
+
+/*
+ * The largest bucket array a write allocates itself: 2^10 buckets, 83 KiB
+ * with their evacuated flags. A resize into a larger array takes a spare
+ * the worker prepared (see "Arrays" in the top comment).
+ */
+#define HMAP_INLINE_LOG2	10
+
+/*
+ * The worker prepares the next resize's array once the count is within an
+ * eighth of the threshold that starts it: at 7/8 of the grow load, at 8/7
+ * of the shrink load, at 7/8 of the overflow-bucket limit.
+ */
+#define HMAP_SPARE_NUM		7
+#define HMAP_SPARE_DEN		8
 
 /*
  * The worker starts this long after a resize does, so that a stream of
@@ -102,6 +160,14 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_done);
 
 /* Small-table buckets one hmap_dump() call visits at most. */
 #define HMAP_DUMP_MAX_RANGES	1024
+
+/*
+ * The largest B: kvmalloc() refuses arrays over INT_MAX bytes, and
+ * 2^24 buckets of 81 bytes (bucket and evacuated flag) take 1.36 GB. A map
+ * that holds more than 6.5 * 2^24 (109 M) entries stops growing and lets
+ * its chains grow longer instead.
+ */
+#define HMAP_LOG2_MAX		24
 
 /**
  * struct hmap_entry - one key and its value; immutable once published
@@ -141,6 +207,7 @@ struct hmap_overflow {
  * @old: the array being evacuated into this one, or NULL.
  * @log2: B.
  * @noverflow: overflow buckets chained in this array.
+ * @bytes: what the allocator gave for the array.
  * @evacuated: one flag per bucket, set once its chain is evacuated; lives
  *	after @buckets.
  * @rcu: frees the array after a grace period.
@@ -150,6 +217,7 @@ struct hmap_table {
 	struct hmap_table __rcu *old;
 	unsigned int log2;
 	unsigned long noverflow;
+	size_t bytes;
 	u8 *evacuated;
 	struct rcu_head rcu;
 	struct hmap_bucket buckets[];
@@ -157,7 +225,7 @@ struct hmap_table {
 
 /**
  * struct hmap_resize - progress of the resize in flight
- * @kind: enum hmap_resize_kind; HMAP_RESIZE_NONE when none.
+ * @kind: a HMAP_RESIZING_* value; HMAP_RESIZING_NONE when none.
  * @nevacuate: old buckets below this are all evacuated.
  * @start_ns: when the resize started.
  * @steps_by_writes: chains evacuated by writes.
@@ -165,7 +233,7 @@ struct hmap_table {
  * @moved: entries moved so far.
  */
 struct hmap_resize {
-	enum hmap_resize_kind kind;
+	u32 kind;
 	unsigned long nevacuate;
 	u64 start_ns;
 	u64 steps_by_writes;
@@ -178,7 +246,6 @@ struct hmap_resize {
  * @table: the current bucket array; during a resize its ->old is the array
  *	being evacuated.
  * @hash_key: siphash key, random per map.
- * @test_hash: replaces siphash in tests.
  * @id: the id tracepoints report.
  * @max_entries: entry limit.
  * @max_key_size: key size limit.
@@ -188,16 +255,31 @@ struct hmap_resize {
  * @count: entries in the map.
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
- * @memory: bytes allocated for arrays, overflow buckets and entries.
- * @worker: finishes resizes in the background.
- * @worker_enabled: tests may turn the worker off.
- * @fail_skip: allocations to let through before failing (tests).
- * @fail_count: allocations to fail after that (tests).
+ * @memory: bytes the allocator gave for arrays, overflow buckets and
+ *	entries (sizes rounded up as kmalloc and vmalloc round them).
+ * @worker: prepares spare arrays and finishes resizes in the background.
+ * @worker_enabled: false once the map is being destroyed (or a test wants
+ *	resizes left to writes alone): the worker is not scheduled, and writes
+ *	allocate every array themselves.
+ * @spares_manual: a test prepares the spares (hmap_prepare_spare()); writes
+ *	allocate no array larger than HMAP_INLINE_LOG2 even without a worker.
+ * @spare_requested: a write asked the worker for a spare array, and the
+ *	worker has not yet provided it.
+ * @spare: a zeroed array for the next resize, which no lookup can reach;
+ *	NULL when none was prepared.
+ * @memcg: the memory cgroup every allocation is charged to, or NULL.
+ * @spare_memcg: without @memcg, the cgroup of the write that asked for the
+ *	spare (a reference), which the worker's allocation is charged to.
+ * @spare_lock: serializes hmap_prepare_spare() calls (the worker's and a
+ *	test's); writers never take it.
+ * @writers_waiting: writers about to take @lock or waiting for it; the
+ *	worker ends its chunk early for them (hmap_worker_chunk()).
+ * @writers_admitted: writers that got @lock after waiting for it, so far;
+ *	the worker waits for it to move before it takes @lock again.
  */
 struct hmap {
 	struct hmap_table __rcu *table;
 	siphash_key_t hash_key;
-	hmap_test_hash_fn test_hash;
 	u32 id;
 	u32 max_entries;
 	u32 max_key_size;
@@ -211,8 +293,14 @@ struct hmap {
 	size_t memory;
 	struct delayed_work worker;
 	bool worker_enabled;
-	unsigned int fail_skip;
-	unsigned int fail_count;
+	bool spares_manual;
+	bool spare_requested;
+	struct hmap_table *spare;
+	struct mem_cgroup *memcg;
+	struct mem_cgroup *spare_memcg;
+	struct mutex spare_lock;	/* serializes spare preparation */
+	atomic_t writers_waiting;
+	atomic_long_t writers_admitted;
 };
 
 static atomic_t hmap_next_id = ATOMIC_INIT(0);
@@ -232,12 +320,62 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
 	return hmap_nbuckets(t) - 1;
 }
 
-static inline u64 hmap_hash(const struct hmap *map, const void *key, u32 len)
+/**
+ * hmap_key_hash() - the map's keyed hash of a key
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length.
+ *
+ * A KUnit static stub: tests redirect it to force chosen hashes.
+ *
+ * Context: Any context.
+ * Return: siphash of @key under the map's random key.
+ */
+VISIBLE_IF_KUNIT u64 hmap_key_hash(const struct hmap *map, const void *key,
+				   u32 key_len)
 {
-	if (unlikely(map->test_hash))
-		return map->test_hash(key, len);
-	return siphash(key, len, &map->hash_key);
+	KUNIT_STATIC_STUB_REDIRECT(hmap_key_hash, map, key, key_len);
+	return siphash(key, key_len, &map->hash_key);
 }
+EXPORT_SYMBOL_IF_KUNIT(hmap_key_hash);
+
+/**
+ * hmap_alloc_should_fail() - whether the next allocation is to fail
+ * @map: the map allocating.
+ * @size: the bytes it asks for.
+ *
+ * A KUnit static stub: tests redirect it to fail chosen allocations, or to
+ * see what each call allocates.
+ *
+ * Context: map->lock held, creating the map, or the map's worker preparing
+ * a spare array.
+ * Return: false.
+ */
+VISIBLE_IF_KUNIT bool hmap_alloc_should_fail(const struct hmap *map,
+					     size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(hmap_alloc_should_fail, map, size);
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_alloc_should_fail);
+
+/**
+ * hmap_race_window() - a place where a test may widen a race window
+ * @map: the map.
+ * @where: which place.
+ *
+ * A KUnit static stub that does nothing: stress tests redirect it to sleep
+ * or wait for a grace period where a missing barrier or an early free
+ * would show.
+ *
+ * Context: as the caller's: may be inside rcu_read_lock().
+ */
+VISIBLE_IF_KUNIT void hmap_race_window(const struct hmap *map,
+				       enum hmap_race_point where)
+{
+	KUNIT_STATIC_STUB_REDIRECT(hmap_race_window, map, where);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_race_window);
 
 static inline u8 hmap_tophash(u64 hash)
 {
@@ -281,14 +419,20 @@ static inline bool hmap_under_load(const struct hmap *map, u64 count,
  * Go's tooManyOverflowBuckets, plus a density check: rebuilding chains that
  * are more than half full would not free an overflow bucket, so a map whose
  * keys really collide (a forced hash) does not rebuild over and over.
+ *
+ * Go compares against 2^min(B, 15), but from B = 16 on it counts only one
+ * overflow bucket in 2^(B - 15) (incrnoverflow): on the real count, which
+ * hmap keeps, its limit is 2^B at every B. Capping the real count instead
+ * rebuilt healthy maps from B = 21 on (a random fill to 10^7 keys: two
+ * needless rebuilds of 2^21 chains).
  */
 static bool hmap_too_many_overflow(const struct hmap *map,
-				   const struct hmap_table *t)
+				   const struct hmap_table *t,
+				   unsigned long noverflow)
 {
-	u64 slots = (u64)(hmap_nbuckets(t) + t->noverflow) * HMAP_BUCKET_SLOTS;
+	u64 slots = (u64)(hmap_nbuckets(t) + noverflow) * HMAP_BUCKET_SLOTS;
 
-	return t->noverflow >= 1UL << min(t->log2, HMAP_OVERFLOW_B_CAP) &&
-	       map->count * 2 < slots;
+	return noverflow >= hmap_nbuckets(t) && map->count * 2 < slots;
 }
 
 /* Reversed hash: the order in which dumps visit entries (see hmap_dump()). */
@@ -299,20 +443,7 @@ static inline u64 hmap_dump_order(u64 hash)
 
 static inline bool hmap_resizing(const struct hmap *map)
 {
-	return map->resize.kind != HMAP_RESIZE_NONE;
-}
-
-/* Allocation failure injection for tests; always false in production. */
-static bool hmap_alloc_should_fail(struct hmap *map)
-{
-	if (likely(!map->fail_count))
-		return false;
-	if (map->fail_skip) {
-		map->fail_skip--;
-		return false;
-	}
-	map->fail_count--;
-	return true;
+	return map->resize.kind != HMAP_RESIZING_NONE;
 }
 
 static size_t hmap_table_size(unsigned int log2)
@@ -322,32 +453,75 @@ static size_t hmap_table_size(unsigned int log2)
 	return size_add(struct_size_t(struct hmap_table, buckets, n), n);
 }
 
-static struct hmap_table *hmap_table_alloc(struct hmap *map,
-					   unsigned int log2)
+/* Charge the allocations that follow to @memcg; NULL: to the caller's. */
+static struct mem_cgroup *hmap_charge_begin(struct mem_cgroup *memcg)
+{
+	return memcg ? set_active_memcg(memcg) : NULL;
+}
+
+static void hmap_charge_end(struct mem_cgroup *memcg, struct mem_cgroup *prev)
+{
+	if (memcg)
+		set_active_memcg(prev);
+}
+
+/*
+ * A zeroed array of 2^@log2 buckets, charged to @memcg, not yet counted in
+ * map->memory. A failed array allocation only postpones a resize (or fails
+ * a create or a clear cleanly), so it stays quiet: __GFP_NOWARN.
+ */
+static struct hmap_table *hmap_table_new(const struct hmap *map,
+					 unsigned int log2,
+					 struct mem_cgroup *memcg)
 {
 	size_t size = hmap_table_size(log2);
+	struct mem_cgroup *prev;
 	struct hmap_table *t;
 
-	if (hmap_alloc_should_fail(map))
+	if (hmap_alloc_should_fail(map, size))
 		return NULL;
-	t = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	prev = hmap_charge_begin(memcg);
+	t = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	hmap_charge_end(memcg, prev);
 	if (!t)
 		return NULL;
 	t->log2 = log2;
 	t->evacuated = (u8 *)&t->buckets[1UL << log2];
-	map->memory += size;
+	t->bytes = is_vmalloc_addr(t) ? PAGE_ALIGN(size) :
+					kmalloc_size_roundup(size);
 	return t;
+}
+
+static struct hmap_table *hmap_table_alloc(struct hmap *map,
+					   unsigned int log2)
+{
+	struct hmap_table *t = hmap_table_new(map, log2, map->memcg);
+
+	if (t)
+		map->memory += t->bytes;
+	return t;
+}
+
+/* An array no lookup can reach any more once a grace period has passed. */
+static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
+{
+	map->memory -= t->bytes;
+	kvfree_rcu(t, rcu);
+	hmap_race_window(map, HMAP_RACE_RETIRE);
 }
 
 static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
 {
 	struct hmap_overflow *ov;
+	struct mem_cgroup *prev;
 
-	if (hmap_alloc_should_fail(map))
+	if (hmap_alloc_should_fail(map, sizeof(*ov)))
 		return NULL;
+	prev = hmap_charge_begin(map->memcg);
 	ov = kzalloc(sizeof(*ov), GFP_KERNEL_ACCOUNT);
+	hmap_charge_end(map->memcg, prev);
 	if (ov)
-		map->memory += sizeof(*ov);
+		map->memory += kmalloc_size_roundup(sizeof(*ov));
 	return ov;
 }
 
@@ -355,7 +529,7 @@ static void hmap_overflow_free_rcu(struct hmap *map, struct hmap_bucket *b)
 {
 	struct hmap_overflow *ov = container_of(b, struct hmap_overflow, bucket);
 
-	map->memory -= sizeof(*ov);
+	map->memory -= kmalloc_size_roundup(sizeof(*ov));
 	kfree_rcu(ov, rcu);
 }
 
@@ -369,11 +543,14 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 					   const void *value, u32 value_len)
 {
 	size_t size = hmap_entry_size(key_len, value_len);
+	struct mem_cgroup *prev;
 	struct hmap_entry *e;
 
-	if (hmap_alloc_should_fail(map))
+	if (hmap_alloc_should_fail(map, size))
 		return NULL;
+	prev = hmap_charge_begin(map->memcg);
 	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	hmap_charge_end(map->memcg, prev);
 	if (!e)
 		return NULL;
 	e->hash = hash;
@@ -382,13 +559,14 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 	memcpy(e->data, key, key_len);
 	if (value_len)
 		memcpy(e->data + key_len, value, value_len);
-	map->memory += size;
+	map->memory += kmalloc_size_roundup(size);
 	return e;
 }
 
 static void hmap_entry_free_rcu(struct hmap *map, struct hmap_entry *e)
 {
-	map->memory -= hmap_entry_size(e->key_len, e->value_len);
+	map->memory -= kmalloc_size_roundup(hmap_entry_size(e->key_len,
+							     e->value_len));
 	kfree_rcu(e, rcu);
 }
 
@@ -445,7 +623,13 @@ static struct hmap_entry *hmap_chain_find(struct hmap *map,
 	return NULL;
 }
 
-/* The chain a key lives in: the old one until it is evacuated, else the new. */
+/*
+ * The chain a key lives in: the old one until it is evacuated, else the new.
+ * A lockless reader reads the new array's buckets only after it has seen
+ * either the old chain's evacuated flag set or t->old cleared; both were
+ * stored with release after the entries they vouch for, and both are read
+ * here with acquire ordering, so the reader sees those entries.
+ */
 static struct hmap_bucket *hmap_key_chain(struct hmap *map,
 					  struct hmap_table *t, u64 hash)
 {
@@ -454,9 +638,17 @@ static struct hmap_bucket *hmap_key_chain(struct hmap *map,
 	if (old) {
 		unsigned long ob = hash & hmap_mask(old);
 
-		/* Pairs with the release in hmap_evacuate(). */
+		/* Pairs with smp_store_release() in hmap_evacuate(). */
 		if (!smp_load_acquire(&old->evacuated[ob]))
 			return &old->buckets[ob];
+	} else {
+		/*
+		 * Pairs with smp_store_release(&t->old, NULL) in
+		 * hmap_finish_resize(): seeing the resize over, the reader
+		 * must also see the last chains it moved (rhashtable has the
+		 * same smp_rmb() before it reads future_tbl).
+		 */
+		smp_rmb();
 	}
 	return &t->buckets[hash & hmap_mask(t)];
 }
@@ -540,7 +732,7 @@ static void hmap_spares_free(struct hmap *map, struct hmap_overflow *spares)
 	while (spares) {
 		ov = spares;
 		spares = (struct hmap_overflow *)ov->rcu.next;
-		map->memory -= sizeof(*ov);
+		map->memory -= kmalloc_size_roundup(sizeof(*ov));
 		kfree(ov);
 	}
 }
@@ -550,14 +742,21 @@ static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
 {
 	struct hmap_resize *r = &map->resize;
 
-	/* Lookups still holding @old finish before kvfree_rcu() frees it. */
-	RCU_INIT_POINTER(t->old, NULL);
-	map->memory -= hmap_table_size(old->log2);
-	kvfree_rcu(old, rcu);
 	trace_hmap_resize_done(map->id, r->kind, old->log2, t->log2,
 			       r->steps_by_writes, r->steps_by_worker, r->moved,
 			       ktime_get_ns() - r->start_ns);
-	r->kind = HMAP_RESIZE_NONE;
+	r->kind = HMAP_RESIZING_NONE;
+	/*
+	 * Release: a lookup that reads t->old as NULL sees every entry the
+	 * resize moved into @t. Pairs with smp_rmb() in hmap_key_chain().
+	 * (rcu_assign_pointer() of NULL would be a plain store.)
+	 */
+	smp_store_release(&t->old, NULL);
+	/*
+	 * Lookups still holding @old finish before kvfree_rcu() frees it;
+	 * nothing here may touch @old after this.
+	 */
+	hmap_table_retire(map, old);
 }
 
 /*
@@ -670,7 +869,11 @@ static int hmap_evacuate(struct hmap *map, unsigned long ob,
 		}
 	}
 	WARN_ON_ONCE(spares);
-	/* Pairs with the acquire in hmap_key_chain(): the entries are in. */
+	hmap_race_window(map, HMAP_RACE_EVACUATE);
+	/*
+	 * Release: a lookup that reads the flag set sees the entries in
+	 * their new chains. Pairs with smp_load_acquire() in hmap_key_chain().
+	 */
 	smp_store_release(&old->evacuated[ob], 1);
 
 	/* No new lookup reaches the old overflow buckets after the flag. */
@@ -725,28 +928,100 @@ static int hmap_grow_work(struct hmap *map, u64 hash)
 	return 0;
 }
 
+/*
+ * B of the array the next resize will need, when its threshold is near
+ * (within the HMAP_SPARE_NUM/DEN margin) and the array is too large for a
+ * write to allocate; -1 otherwise.
+ */
+static int hmap_spare_log2(const struct hmap *map, const struct hmap_table *t)
+{
+	u64 near_grow = div_u64(map->count * HMAP_SPARE_DEN, HMAP_SPARE_NUM);
+	u64 near_shrink = div_u64(map->count * HMAP_SPARE_NUM, HMAP_SPARE_DEN);
+	unsigned long near_overflow = t->noverflow +
+		t->noverflow / (HMAP_SPARE_DEN - 1);
+	int log2 = -1;
+
+	if (t->log2 < HMAP_LOG2_MAX && hmap_over_load(near_grow, t->log2))
+		log2 = t->log2 + 1;
+	else if (hmap_under_load(map, near_shrink, t->log2))
+		log2 = t->log2 - 1;
+	else if (hmap_too_many_overflow(map, t, near_overflow))
+		log2 = t->log2;
+	return log2 > HMAP_INLINE_LOG2 ? log2 : -1;
+}
+
+/* Whether writes leave the arrays over HMAP_INLINE_LOG2 to the worker. */
+static bool hmap_spares_used(const struct hmap *map)
+{
+	return map->worker_enabled || map->spares_manual;
+}
+
+/*
+ * Ask the worker for the spare the next resize will need, if it is near
+ * and not there yet. The worker allocates it outside map->lock; without a
+ * cgroup of the map's own, it is charged to the caller's (as the array was
+ * when writes allocated it).
+ */
+static void hmap_request_spare(struct hmap *map, const struct hmap_table *t)
+{
+	int log2;
+
+	if (map->spare_requested || !hmap_spares_used(map))
+		return;
+	log2 = hmap_spare_log2(map, t);
+	if (log2 < 0 || (map->spare && map->spare->log2 == log2))
+		return;
+	map->spare_requested = true;
+	if (!map->memcg && !map->spare_memcg)
+		map->spare_memcg = get_mem_cgroup_from_mm(current->mm);
+	if (map->worker_enabled)
+		mod_delayed_work(system_unbound_wq, &map->worker, 0);
+}
+
+/*
+ * The array a resize into 2^@log2 buckets uses: the spare when it has that
+ * size; else a small one allocated here; else NULL, and the resize waits
+ * for the worker to prepare one (the write goes on at a load over the
+ * threshold, see "Arrays" in the top comment).
+ */
+static struct hmap_table *hmap_take_array(struct hmap *map,
+					  unsigned int log2)
+{
+	struct hmap_table *t = map->spare;
+
+	if (t && t->log2 == log2) {
+		map->spare = NULL;
+		return t;
+	}
+	if (log2 <= HMAP_INLINE_LOG2 || !hmap_spares_used(map))
+		return hmap_table_alloc(map, log2);
+	hmap_request_spare(map, hmap_deref_locked(map, map->table));
+	return NULL;
+}
+
 /**
- * hmap_start_resize() - allocate the new array and begin evacuating into it
+ * hmap_start_resize() - begin evacuating into a new array
  * @map: the map.
  * @kind: grow, same-size or shrink.
  *
- * Go's hashGrow: only the allocation happens here; writes and the worker
- * move the entries.
+ * Go's hashGrow, without its allocation of the whole array: the array is
+ * the spare the worker prepared, or a small one (hmap_take_array()); writes
+ * and the worker move the entries.
  *
  * Context: map->lock held; no resize in flight.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or -ENOMEM when no array is ready yet.
  */
-static int hmap_start_resize(struct hmap *map, enum hmap_resize_kind kind)
+static int hmap_start_resize(struct hmap *map, u32 kind)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	unsigned int log2 = t->log2;
 	struct hmap_table *nt;
 
-	if (kind == HMAP_RESIZE_GROW)
+	if (kind == HMAP_RESIZING_GROW)
 		log2++;
-	else if (kind == HMAP_RESIZE_SHRINK)
+	else if (kind == HMAP_RESIZING_SHRINK)
 		log2--;
-	nt = hmap_table_alloc(map, log2);
+	nt = hmap_take_array(map, log2);
 	if (!nt)
 		return -ENOMEM;
 	RCU_INIT_POINTER(nt->old, t);
@@ -757,9 +1032,9 @@ static int hmap_start_resize(struct hmap *map, enum hmap_resize_kind kind)
 		.kind = kind,
 		.start_ns = ktime_get_ns(),
 	};
-	if (kind == HMAP_RESIZE_GROW)
+	if (kind == HMAP_RESIZING_GROW)
 		map->stats.grows++;
-	else if (kind == HMAP_RESIZE_SAME_SIZE)
+	else if (kind == HMAP_RESIZING_SAME_SIZE)
 		map->stats.same_size_grows++;
 	else
 		map->stats.shrinks++;
@@ -834,6 +1109,25 @@ static int hmap_copy_value(const struct hmap_entry *e, void *value,
 }
 
 /*
+ * Take map->lock for a write. A writer that finds it held counts itself in
+ * writers_waiting while it waits, and the worker gives the lock up after
+ * the chain it is evacuating when it sees one (hmap_worker_chunk()): a
+ * writer waits for at most a chain or two of the worker's, not for a whole
+ * chunk. An uncontended write touches neither counter. The count is a
+ * hint, read with no ordering: a worker that misses it keeps the lock for
+ * the rest of its chunk, no longer.
+ */
+static void hmap_lock_for_write(struct hmap *map)
+{
+	if (mutex_trylock(&map->lock))
+		return;
+	atomic_inc(&map->writers_waiting);
+	mutex_lock(&map->lock);
+	atomic_dec(&map->writers_waiting);
+	atomic_long_inc(&map->writers_admitted);
+}
+
+/*
  * Start whatever resize an insert of a new key calls for. Failing to
  * allocate the new array only postpones the resize; failing to evacuate the
  * key's old chain afterwards fails the insert, which must not add the key
@@ -842,15 +1136,19 @@ static int hmap_copy_value(const struct hmap_entry *e, void *value,
 static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	enum hmap_resize_kind kind = HMAP_RESIZE_NONE;
+	u32 kind = HMAP_RESIZING_NONE;
 
 	if (hmap_resizing(map))
 		return 0;
-	if (hmap_over_load(map->count + 1, t->log2))
-		kind = HMAP_RESIZE_GROW;
-	else if (hmap_too_many_overflow(map, t))
-		kind = HMAP_RESIZE_SAME_SIZE;
-	if (kind == HMAP_RESIZE_NONE || hmap_start_resize(map, kind))
+	if (t->log2 < HMAP_LOG2_MAX && hmap_over_load(map->count + 1, t->log2))
+		kind = HMAP_RESIZING_GROW;
+	else if (hmap_too_many_overflow(map, t, t->noverflow))
+		kind = HMAP_RESIZING_SAME_SIZE;
+	if (kind == HMAP_RESIZING_NONE) {
+		hmap_request_spare(map, t);
+		return 0;
+	}
+	if (hmap_start_resize(map, kind))
 		return 0;
 	return hmap_grow_work(map, hash);
 }
@@ -859,15 +1157,17 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	enum hmap_resize_kind kind = HMAP_RESIZE_NONE;
+	u32 kind = HMAP_RESIZING_NONE;
 
 	if (hmap_resizing(map))
 		return;
 	if (hmap_under_load(map, map->count, t->log2))
-		kind = HMAP_RESIZE_SHRINK;
-	else if (hmap_too_many_overflow(map, t))
-		kind = HMAP_RESIZE_SAME_SIZE;
-	if (kind != HMAP_RESIZE_NONE && !hmap_start_resize(map, kind))
+		kind = HMAP_RESIZING_SHRINK;
+	else if (hmap_too_many_overflow(map, t, t->noverflow))
+		kind = HMAP_RESIZING_SAME_SIZE;
+	if (kind == HMAP_RESIZING_NONE)
+		hmap_request_spare(map, t);
+	else if (!hmap_start_resize(map, kind))
 		hmap_grow_work(map, hash);
 }
 
@@ -901,8 +1201,8 @@ static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
  * @key_len: its length, 1..max_key_size.
  * @value: the value.
  * @value_len: its length, 0..max_value_size.
- * @flags: HMAP_ANY (create or update), HMAP_NOEXIST (create only) or
- *	HMAP_EXIST (update only).
+ * @flags: HMAP_PUT_ANY (create or update), HMAP_PUT_NOEXIST (create only) or
+ *	HMAP_PUT_EXIST (update only).
  *
  * During a resize the insert first evacuates at most two old bucket chains.
  * An update replaces the entry whole: a concurrent lookup sees the old value
@@ -911,8 +1211,8 @@ static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
  *
  * Context: Process context; takes map->lock, may sleep.
  * Return: 0; -EINVAL for an empty key or unknown flags; -EMSGSIZE for a key
- * or value over the map's limits; -EEXIST (HMAP_NOEXIST, key present);
- * -ENOENT (HMAP_EXIST, key absent); -E2BIG when the map holds max_entries;
+ * or value over the map's limits; -EEXIST (HMAP_PUT_NOEXIST, key present);
+ * -ENOENT (HMAP_PUT_EXIST, key absent); -E2BIG when the map holds max_entries;
  * -ENOMEM. On error the map's contents are unchanged.
  */
 int hmap_insert(struct hmap *map, const void *key, u32 key_len,
@@ -930,13 +1230,13 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	if (flags > HMAP_EXIST)
+	if (flags > HMAP_PUT_EXIST)
 		return -EINVAL;
 	if (value_len > map->max_value_size)
 		return -EMSGSIZE;
-	hash = hmap_hash(map, key, key_len);
+	hash = hmap_key_hash(map, key, key_len);
 
-	mutex_lock(&map->lock);
+	hmap_lock_for_write(map);
 	resizing = hmap_resizing(map);
 	old_e = hmap_write_find(map, hash, key, key_len, &head, &b, &slot);
 	ret = PTR_ERR_OR_ZERO(old_e);
@@ -944,7 +1244,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		goto unlock;
 	if (old_e) {
 		ret = -EEXIST;
-		if (flags == HMAP_NOEXIST)
+		if (flags == HMAP_PUT_NOEXIST)
 			goto unlock;
 		ret = -ENOMEM;
 		e = hmap_entry_alloc(map, hash, key, key_len, value, value_len);
@@ -956,7 +1256,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		goto unlock;
 	}
 	ret = -ENOENT;
-	if (flags == HMAP_EXIST)
+	if (flags == HMAP_PUT_EXIST)
 		goto unlock;
 	ret = -E2BIG;
 	if (map->count >= map->max_entries)
@@ -1005,6 +1305,7 @@ EXPORT_SYMBOL_GPL(hmap_insert);
 int hmap_lookup(struct hmap *map, const void *key, u32 key_len, void *value,
 		u32 *value_len)
 {
+	struct hmap_bucket *head;
 	struct hmap_entry *e;
 	u64 hash;
 	int ret;
@@ -1012,22 +1313,52 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len, void *value,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	hash = hmap_hash(map, key, key_len);
+	hash = hmap_key_hash(map, key, key_len);
 
 	rcu_read_lock();
-	e = hmap_chain_find(map,
-			    hmap_key_chain(map, rcu_dereference(map->table),
-					   hash),
-			    hash, key, key_len, NULL, NULL);
+	head = hmap_key_chain(map, rcu_dereference(map->table), hash);
+	hmap_race_window(map, HMAP_RACE_LOOKUP);
+	e = hmap_chain_find(map, head, hash, key, key_len, NULL, NULL);
 	ret = e ? hmap_copy_value(e, value, value_len) : -ENOENT;
 	rcu_read_unlock();
 	return ret;
 }
 EXPORT_SYMBOL_GPL(hmap_lookup);
 
-/* Remove a key, copying its value out first when @value_len is given. */
+/* What hmap_remove() checks before it removes an entry. */
+enum hmap_remove_mode {
+	HMAP_REMOVE_ANY,	/* nothing */
+	HMAP_REMOVE_TAKE,	/* copy the value out; -ENOSPC keeps the key */
+	HMAP_REMOVE_IF_VALUE,	/* the value is the given one; else -EAGAIN */
+};
+
+static int hmap_remove_check(const struct hmap_entry *e,
+			     enum hmap_remove_mode mode, void *value,
+			     u32 *value_len)
+{
+	switch (mode) {
+	case HMAP_REMOVE_TAKE:
+		return hmap_copy_value(e, value, value_len);
+	case HMAP_REMOVE_IF_VALUE:
+		if (e->value_len != *value_len ||
+		    (e->value_len &&
+		     memcmp(hmap_entry_value(e), value, e->value_len)))
+			return -EAGAIN;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Remove a key. A removal never allocates: it does its share of the resize
+ * in flight when it can, but if its key's old chain cannot be evacuated for
+ * lack of memory it removes the key from that old chain in place (a
+ * lookup may still be reading the chain: clearing a slot is safe for it,
+ * see the top comment).
+ */
 static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
-		       void *value, u32 *value_len)
+		       enum hmap_remove_mode mode, void *value, u32 *value_len)
 {
 	struct hmap_bucket *head, *b;
 	struct hmap_entry *e;
@@ -1039,18 +1370,17 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	hash = hmap_hash(map, key, key_len);
+	hash = hmap_key_hash(map, key, key_len);
 
-	mutex_lock(&map->lock);
+	hmap_lock_for_write(map);
 	resizing = hmap_resizing(map);
-	e = hmap_write_find(map, hash, key, key_len, &head, &b, &slot);
-	ret = PTR_ERR_OR_ZERO(e);
-	if (ret)
-		goto unlock;
+	hmap_grow_work(map, hash);	/* -ENOMEM: the key stays in its old chain */
+	head = hmap_key_chain(map, hmap_deref_locked(map, map->table), hash);
+	e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
 	ret = -ENOENT;
 	if (!e)
 		goto unlock;
-	ret = value_len ? hmap_copy_value(e, value, value_len) : 0;
+	ret = hmap_remove_check(e, mode, value, value_len);
 	if (ret)
 		goto unlock;
 	hmap_slot_clear(map, head, b, slot);
@@ -1067,16 +1397,17 @@ unlock:
  * @key: the key.
  * @key_len: its length.
  *
- * During a resize the delete first evacuates at most two old bucket chains.
+ * During a resize the delete first evacuates at most two old bucket chains
+ * (when it cannot, for lack of memory, it removes the key where it is).
  * A lookup that starts after hmap_delete() returns does not find the key.
  *
  * Context: Process context; takes map->lock, may sleep.
- * Return: 0; -ENOENT if absent; -EINVAL or -EMSGSIZE for a bad key length;
- * -ENOMEM if the key's old bucket could not be evacuated (nothing changed).
+ * Return: 0; -ENOENT if absent; -EINVAL or -EMSGSIZE for a bad key length.
+ * Never -ENOMEM: a delete needs no memory.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
-	return hmap_remove(map, key, key_len, NULL, NULL);
+	return hmap_remove(map, key, key_len, HMAP_REMOVE_ANY, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(hmap_delete);
 
@@ -1095,9 +1426,34 @@ EXPORT_SYMBOL_GPL(hmap_delete);
 int hmap_lookup_and_delete(struct hmap *map, const void *key, u32 key_len,
 			   void *value, u32 *value_len)
 {
-	return hmap_remove(map, key, key_len, value, value_len);
+	return hmap_remove(map, key, key_len, HMAP_REMOVE_TAKE, value,
+			   value_len);
 }
 EXPORT_SYMBOL_GPL(hmap_lookup_and_delete);
+
+/**
+ * hmap_delete_if_value() - remove a key if it has a given value
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length.
+ * @value: the value the key must have; may be NULL if @value_len is 0.
+ * @value_len: its length.
+ *
+ * A compare-and-delete: with hmap_lookup() before it, a caller can hand a
+ * value to a consumer that may fail (a user copy) and remove the key only
+ * once the consumer has it, without ever putting a key back.
+ *
+ * Context: Process context; takes map->lock, may sleep.
+ * Return: as hmap_delete(), plus -EAGAIN if the key has another value (it
+ * stays).
+ */
+int hmap_delete_if_value(struct hmap *map, const void *key, u32 key_len,
+			 const void *value, u32 value_len)
+{
+	return hmap_remove(map, key, key_len, HMAP_REMOVE_IF_VALUE,
+			   (void *)value, &value_len);
+}
+EXPORT_SYMBOL_GPL(hmap_delete_if_value);
 
 static void hmap_chain_free(struct hmap_bucket *head)
 {
@@ -1141,34 +1497,91 @@ static void hmap_tables_free(struct hmap_table *t)
 	kvfree(t);
 }
 
+/* Remove every entry of chain @head, in place. */
+static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head)
+{
+	struct hmap_bucket *b;
+	unsigned int i;
+
+	for (b = head; b; b = hmap_deref_locked(map, b->overflow))
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
+			if (hmap_slot_used(b->tophash[i]))
+				hmap_slot_clear(map, head, b, i);
+}
+
+/*
+ * hmap_clear() without memory for a new array: empty every chain where it
+ * is, the current array's and the old chains not evacuated yet. The arrays
+ * and their overflow buckets stay; a resize in flight goes on.
+ */
+static void hmap_clear_in_place(struct hmap *map)
+{
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
+	unsigned long i;
+
+	for (i = 0; old && i < hmap_nbuckets(old); i++) {
+		if (!old->evacuated[i])
+			hmap_chain_clear(map, &old->buckets[i]);
+		cond_resched();
+	}
+	for (i = 0; i < hmap_nbuckets(t); i++) {
+		hmap_chain_clear(map, &t->buckets[i]);
+		cond_resched();
+	}
+}
+
+/* hmap_clear() drops a resize in flight: say so to the trace. */
+static void hmap_abandon_resize(struct hmap *map, struct hmap_table *t)
+{
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
+	struct hmap_resize *r = &map->resize;
+
+	if (!hmap_resizing(map))
+		return;
+	trace_hmap_resize_abandon(map->id, r->kind, old->log2, t->log2,
+				  r->steps_by_writes, r->steps_by_worker,
+				  r->moved, ktime_get_ns() - r->start_ns);
+	r->kind = HMAP_RESIZING_NONE;
+}
+
 /**
  * hmap_clear() - remove every entry
  * @map: the map.
  *
- * The map goes back to the size its size hint asked for; a resize in flight
- * is abandoned. Lookups concurrent with the clear see the map before or
- * after it.
+ * The map goes back to the size its size hint asked for; a resize in
+ * flight is abandoned (tracepoint hmap_resize_abandon). Without memory for
+ * that smaller array the entries are removed where they are instead.
+ * Lookups concurrent with the clear see each key present or absent.
  *
  * Context: Process context; takes map->lock and waits for a grace period.
- * Return: 0, or -ENOMEM with the map unchanged.
+ * Return: 0. A clear needs no memory it cannot do without.
  */
 int hmap_clear(struct hmap *map)
 {
-	struct hmap_table *t, *nt;
+	struct hmap_table *t, *nt, *spare;
 
-	mutex_lock(&map->lock);
+	hmap_lock_for_write(map);
+	/* An empty map needs no spare; no lookup ever saw it. */
+	spare = map->spare;
+	map->spare = NULL;
+	if (spare)
+		map->memory -= spare->bytes;
 	nt = hmap_table_alloc(map, map->min_log2);
 	if (!nt) {
+		hmap_clear_in_place(map);
 		mutex_unlock(&map->lock);
-		return -ENOMEM;
+		kvfree(spare);
+		return 0;
 	}
 	t = hmap_deref_locked(map, map->table);
+	hmap_abandon_resize(map, t);
 	rcu_assign_pointer(map->table, nt);
 	map->count = 0;
-	map->resize.kind = HMAP_RESIZE_NONE;
-	map->memory = hmap_table_size(nt->log2);
+	map->memory = nt->bytes;
 	mutex_unlock(&map->lock);
 
+	kvfree(spare);
 	synchronize_rcu();
 	hmap_tables_free(t);
 	return 0;
@@ -1203,18 +1616,23 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 EXPORT_SYMBOL_GPL(hmap_get_stats);
 
 /* One entry found by a dump, with its place in dump order. */
-struct hmap_dump_item {
+struct hmap_dump_slot {
 	u64 order;
-	struct hmap_entry *e;
+	const struct hmap_entry *e;
 };
 
-/* The entries of one dump range at or after the cursor. */
+/*
+ * The entries of one dump range at or after the cursor, and room to hand
+ * one group of them (equal order) to the caller's emit function.
+ */
 struct hmap_dump_set {
 	u64 from;
 	size_t n;
 	size_t cap;
-	struct hmap_dump_item *items;
-	struct hmap_dump_item stack[16];
+	struct hmap_dump_slot *items;
+	struct hmap_dump_item *group;
+	struct hmap_dump_slot stack[16];
+	struct hmap_dump_item group_stack[16];
 };
 
 static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
@@ -1233,7 +1651,7 @@ static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
 			if (order < set->from)
 				continue;
 			if (set->n < set->cap)
-				set->items[set->n] = (struct hmap_dump_item) {
+				set->items[set->n] = (struct hmap_dump_slot) {
 					.order = order, .e = e,
 				};
 			set->n++;
@@ -1269,9 +1687,25 @@ static void hmap_dump_range(struct hmap *map, struct hmap_table *t,
 	}
 }
 
+static void hmap_dump_set_init(struct hmap_dump_set *set)
+{
+	set->items = set->stack;
+	set->group = set->group_stack;
+	set->cap = ARRAY_SIZE(set->stack);
+}
+
+static void hmap_dump_set_free(struct hmap_dump_set *set)
+{
+	if (set->items != set->stack)
+		kvfree(set->items);
+	if (set->group != set->group_stack)
+		kvfree(set->group);
+	hmap_dump_set_init(set);
+}
+
 static int hmap_dump_order_cmp(const void *a, const void *b)
 {
-	const struct hmap_dump_item *x = a, *y = b;
+	const struct hmap_dump_slot *x = a, *y = b;
 
 	return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -1283,13 +1717,14 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 	set->n = 0;
 	hmap_dump_range(map, t, b, set);
 	if (set->n > set->cap) {
-		if (set->items != set->stack)
-			kvfree(set->items);
+		hmap_dump_set_free(set);
 		set->cap = set->n;
 		set->items = kvmalloc_array(set->cap, sizeof(*set->items),
-					    GFP_KERNEL);
-		if (!set->items) {
-			set->cap = 0;
+					    GFP_KERNEL_ACCOUNT);
+		set->group = kvmalloc_array(set->cap, sizeof(*set->group),
+					    GFP_KERNEL_ACCOUNT);
+		if (!set->items || !set->group) {
+			hmap_dump_set_free(set);
 			return -ENOMEM;
 		}
 		set->n = 0;
@@ -1300,132 +1735,133 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 	return 0;
 }
 
-static size_t hmap_dump_rec_size(const struct hmap_entry *e)
+/*
+ * Hand the groups of equal dump order in @set to @emit, in order, until
+ * @emit declines one or fails. *@taken receives the index of the first
+ * item not taken (set->n when all were), *@emitted counts the entries
+ * taken. Return 0, HMAP_DUMP_FULL or a negative errno from @emit.
+ */
+static int hmap_dump_emit(struct hmap_dump_set *set, hmap_dump_fn emit,
+			  void *arg, size_t *taken, int *emitted)
 {
-	return HMAP_DUMP_REC_SIZE(e->key_len, e->value_len);
-}
+	size_t i = 0, j;
+	int ret = 0;
 
-static void hmap_dump_write(void *buf, const struct hmap_entry *e)
-{
-	struct hmap_dump_rec rec = {
-		.key_len = e->key_len,
-		.value_len = e->value_len,
-	};
-	size_t len = sizeof(rec) + e->key_len + e->value_len;
+	while (i < set->n) {
+		for (j = i; j < set->n &&
+		     set->items[j].order == set->items[i].order; j++) {
+			const struct hmap_entry *e = set->items[j].e;
 
-	memcpy(buf, &rec, sizeof(rec));
-	memcpy(buf + sizeof(rec), e->data, e->key_len + e->value_len);
-	memset(buf + len, 0, hmap_dump_rec_size(e) - len);
+			set->group[j - i] = (struct hmap_dump_item) {
+				.key = e->data,
+				.key_len = e->key_len,
+				.value = hmap_entry_value(e),
+				.value_len = e->value_len,
+			};
+		}
+		ret = emit(arg, set->group, j - i);
+		if (ret)
+			break;
+		*emitted += j - i;
+		i = j;
+	}
+	*taken = i;
+	return ret;
 }
 
 /*
- * Write whole groups of equal dump order from @set into @buf. Return the
- * index of the first item not written.
+ * One step of hmap_dump(): the entries at or after the cursor in the
+ * range the cursor is in. Return 0 to go on to the next range, 1 when the
+ * dump stops here (the caller's buffer is full, or the map is covered), or
+ * a negative errno.
  */
-static size_t hmap_dump_emit(struct hmap_dump_set *set, void *buf,
-			     size_t size, size_t *used, int *records,
-			     size_t *needed)
+static int hmap_dump_step(struct hmap *map, struct hmap_cursor *cursor,
+			  struct hmap_dump_set *set, hmap_dump_fn emit,
+			  void *arg, int *emitted)
 {
-	size_t i = 0, j, group;
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
+	unsigned int log2 = old ? min(old->log2, t->log2) : t->log2;
+	u64 span_mask = log2 ? ~0ULL >> log2 : ~0ULL;
+	u64 end = (cursor->pos | span_mask) + 1;
+	size_t taken;
+	int ret;
 
-	while (i < set->n) {
-		group = 0;
-		for (j = i; j < set->n &&
-		     set->items[j].order == set->items[i].order; j++)
-			group += hmap_dump_rec_size(set->items[j].e);
-		if (group > size - *used) {
-			*needed = group;
-			return i;
-		}
-		for (; i < j; i++) {
-			hmap_dump_write(buf + *used, set->items[i].e);
-			*used += hmap_dump_rec_size(set->items[i].e);
-			(*records)++;
-		}
+	set->from = cursor->pos;
+	ret = hmap_dump_collect(map, t, hmap_dump_order(cursor->pos) &
+				((1UL << log2) - 1), set);
+	if (ret)
+		return ret;
+	ret = hmap_dump_emit(set, emit, arg, &taken, emitted);
+	if (taken < set->n) {
+		/* Declined or failed: the cursor points at what was not taken. */
+		cursor->pos = set->items[taken].order;
+		return ret < 0 ? ret : 1;
 	}
-	return i;
+	cursor->pos = end;
+	if (!end) {
+		cursor->done = true;
+		return 1;
+	}
+	return 0;
 }
 
 /**
- * hmap_dump() - copy the next entries of a scan of the whole map
+ * hmap_dump() - hand the next entries of a scan of the whole map to @emit
  * @map: the map.
  * @cursor: where the scan stands; zeroed to start one. Updated.
- * @buf: receives records: struct hmap_dump_rec, key, value, padded to
- *	HMAP_DUMP_ALIGN bytes (HMAP_DUMP_REC_SIZE()).
- * @size: bytes at @buf.
- * @used: receives the bytes written; with -ENOSPC, the bytes needed.
+ * @emit: takes each group of entries (see &hmap_dump_fn); the format the
+ *	caller writes them in is the caller's.
+ * @arg: passed to @emit.
  *
  * A scan visits entries in the order of their bit-reversed hash, the order
  * of Redis' dictScan cursor: a bucket of 2^B buckets holds one contiguous
  * range of that order whatever B is, so the cursor, a position in that
  * order, stays valid across grows, shrinks and rebuilds between calls, and
  * every key present for the whole scan is returned exactly once. Entries
- * with equal hashes are returned by the same call. A call may return no
- * records without being done: it visits at most HMAP_DUMP_MAX_RANGES
- * buckets.
+ * with equal hashes are handed over together. A call visits at most
+ * HMAP_DUMP_MAX_RANGES ranges, and holds map->lock for one range at a
+ * time, so a long dump never keeps writers waiting for more than one
+ * range; a call may thus return 0 without the scan being done.
  *
- * Context: Process context; takes map->lock.
- * Return: the number of records written (cursor->done is set once the scan
- * has covered the map); -ENOSPC if @buf cannot hold the next record;
- * -ENOMEM.
+ * Context: Process context; takes map->lock per range; may sleep.
+ * Return: the number of entries @emit took (cursor->done is set once the
+ * scan has covered the map), or a negative errno from @emit or -ENOMEM;
+ * the cursor then points at the first entry not taken.
  */
-int hmap_dump(struct hmap *map, struct hmap_cursor *cursor, void *buf,
-	      size_t size, size_t *used)
+int hmap_dump(struct hmap *map, struct hmap_cursor *cursor, hmap_dump_fn emit,
+	      void *arg)
 {
-	struct hmap_dump_set set = { .cap = ARRAY_SIZE(set.stack) };
-	size_t needed = 0, written;
+	struct hmap_dump_set set;
 	unsigned int ranges;
-	int records = 0, ret = 0;
+	int emitted = 0, ret = 0;
 
-	*used = 0;
 	if (cursor->done)
 		return 0;
-	set.items = set.stack;
-	mutex_lock(&map->lock);
-	for (ranges = 0; ranges < HMAP_DUMP_MAX_RANGES; ranges++) {
-		struct hmap_table *t = hmap_deref_locked(map, map->table);
-		struct hmap_table *old = hmap_deref_locked(map, t->old);
-		unsigned int log2 = old ? min(old->log2, t->log2) : t->log2;
-		u64 span_mask = log2 ? ~0ULL >> log2 : ~0ULL;
-		u64 end = (cursor->pos | span_mask) + 1;
-
-		set.from = cursor->pos;
-		ret = hmap_dump_collect(map, t,
-					hmap_dump_order(cursor->pos) &
-					((1UL << log2) - 1), &set);
-		if (ret)
-			break;
-		written = hmap_dump_emit(&set, buf, size, used, &records,
-					 &needed);
-		if (written < set.n) {
-			cursor->pos = set.items[written].order;
-			break;
-		}
-		cursor->pos = end;
-		if (!end) {
-			cursor->done = true;
-			break;
-		}
+	hmap_dump_set_init(&set);
+	for (ranges = 0; ranges < HMAP_DUMP_MAX_RANGES && !ret; ranges++) {
+		mutex_lock(&map->lock);
+		ret = hmap_dump_step(map, cursor, &set, emit, arg, &emitted);
+		mutex_unlock(&map->lock);
+		cond_resched();
 	}
-	mutex_unlock(&map->lock);
-	if (set.items != set.stack)
-		kvfree(set.items);
-	if (ret)
-		return ret;
-	if (!records && needed) {
-		*used = needed;
-		return -ENOSPC;
-	}
-	return records;
+	hmap_dump_set_free(&set);
+	return ret < 0 ? ret : emitted;
 }
 EXPORT_SYMBOL_GPL(hmap_dump);
 
-/* Evacuate one chunk for the worker; true when no resize is left. */
+/*
+ * Evacuate one chunk for the worker: HMAP_WORKER_CHUNK chains, or fewer
+ * when a writer waits for map->lock (at least one, so the resize always
+ * moves on). True when no resize is left.
+ */
 static bool hmap_worker_chunk(struct hmap *map, int *err)
 {
 	unsigned int i;
 
 	for (i = 0; i < HMAP_WORKER_CHUNK && hmap_resizing(map); i++) {
+		if (i && atomic_read(&map->writers_waiting))
+			break;
 		*err = hmap_evacuate(map, map->resize.nevacuate, 0);
 		if (*err < 0)
 			return true;
@@ -1433,10 +1869,39 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 	return !hmap_resizing(map);
 }
 
-static void hmap_worker_run(struct hmap *map)
+/*
+ * Between chunks: when writers were waiting for map->lock as the worker
+ * let it go (@admitted: writers_admitted then), wait until one of them
+ * has had it before taking it again. A mutex hands itself to a waiter
+ * only after the waiter has lost a race for it, and a woken writer is
+ * slower to run than the worker is to call mutex_lock() again; without
+ * this the worker wins chunk after chunk. The wait ends: a counted writer
+ * is in or on its way into mutex_lock() of a free lock, and one admission
+ * is enough (a stream of writers cannot hold the worker up).
+ */
+static void hmap_worker_let_writers_in(struct hmap *map, long admitted)
 {
+	while (atomic_long_read(&map->writers_admitted) == admitted) {
+		cond_resched();
+		cpu_relax();
+	}
+}
+
+/**
+ * hmap_worker_run() - finish the resize in flight as the worker does
+ * @map: the map.
+ *
+ * The background worker's body; tests call it to finish a resize at a
+ * moment of their choosing.
+ *
+ * Context: Process context; takes map->lock per chunk of
+ * HMAP_WORKER_CHUNK chains.
+ */
+VISIBLE_IF_KUNIT void hmap_worker_run(struct hmap *map)
+{
+	long admitted;
+	int waiting, err = 0;
 	bool done;
-	int err = 0;
 
 	do {
 		mutex_lock(&map->lock);
@@ -1444,24 +1909,111 @@ static void hmap_worker_run(struct hmap *map)
 		if (err < 0 && map->worker_enabled)
 			mod_delayed_work(system_unbound_wq, &map->worker,
 					 HMAP_WORKER_RETRY);
+		waiting = atomic_read(&map->writers_waiting);
+		admitted = atomic_long_read(&map->writers_admitted);
 		mutex_unlock(&map->lock);
-		cond_resched();
+		if (waiting)
+			hmap_worker_let_writers_in(map, admitted);
+		else
+			cond_resched();
 	} while (!done);
 }
+EXPORT_SYMBOL_IF_KUNIT(hmap_worker_run);
+
+/* Install @nt as the spare if it is still the one needed; return the loser. */
+static struct hmap_table *hmap_install_spare(struct hmap *map,
+					     struct hmap_table *nt)
+{
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *stale = map->spare;
+
+	if (hmap_spare_log2(map, t) != (int)nt->log2)
+		return nt;
+	map->spare = nt;
+	map->memory += nt->bytes;
+	if (stale)
+		map->memory -= stale->bytes;
+	return stale;
+}
+
+/**
+ * hmap_prepare_spare() - allocate the spare array a write asked for
+ * @map: the map.
+ *
+ * The worker's first job. The array is allocated and zeroed outside
+ * map->lock, so writers never wait for it; it is kept if it is still the
+ * size the next resize needs once it is ready. A spare it replaces, or one
+ * no longer needed, is freed at once: no lookup ever saw it.
+ *
+ * Context: Process context; may sleep; takes map->spare_lock, and
+ * map->lock twice.
+ * Return: 0, or -ENOMEM (the request stays, and the worker tries again
+ * after HMAP_WORKER_RETRY).
+ */
+VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
+{
+	struct hmap_table *nt = NULL, *unused = NULL;
+	struct mem_cgroup *memcg = NULL;
+	int log2 = -1, ret = 0;
+
+	mutex_lock(&map->spare_lock);
+	mutex_lock(&map->lock);
+	if (map->spare_requested) {
+		log2 = hmap_spare_log2(map, hmap_deref_locked(map, map->table));
+		/* Held by the map until the request is served. */
+		memcg = map->memcg ?: map->spare_memcg;
+	}
+	mutex_unlock(&map->lock);
+	if (log2 >= 0)
+		nt = hmap_table_new(map, log2, memcg);
+
+	mutex_lock(&map->lock);
+	if (log2 >= 0 && !nt) {
+		ret = -ENOMEM;
+		if (map->worker_enabled)
+			mod_delayed_work(system_unbound_wq, &map->worker,
+					 HMAP_WORKER_RETRY);
+	} else {
+		if (nt)
+			unused = hmap_install_spare(map, nt);
+		map->spare_requested = false;
+		memcg = map->spare_memcg;
+		map->spare_memcg = NULL;
+	}
+	mutex_unlock(&map->lock);
+	mutex_unlock(&map->spare_lock);
+	if (!ret)
+		mem_cgroup_put(memcg);
+	kvfree(unused);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_prepare_spare);
 
 static void hmap_worker_fn(struct work_struct *work)
 {
-	hmap_worker_run(container_of(to_delayed_work(work), struct hmap,
-				     worker));
+	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
+					worker);
+
+	hmap_prepare_spare(map);
+	hmap_worker_run(map);
 }
 
 static unsigned int hmap_log2_for(u32 entries)
 {
 	unsigned int log2 = 0;
 
-	while (hmap_over_load(entries, log2))
+	while (log2 < HMAP_LOG2_MAX && hmap_over_load(entries, log2))
 		log2++;
 	return log2;
+}
+
+/* A reference of the map's own to its cgroup; mem_cgroup_put() drops it. */
+static void hmap_memcg_get(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	if (memcg)
+		css_get(&memcg->css);
+#endif
 }
 
 static bool hmap_params_valid(const struct hmap_params *p)
@@ -1479,8 +2031,8 @@ static bool hmap_params_valid(const struct hmap_params *p)
  * The map gets a random siphash key of its own, so keys crafted to collide
  * under one map's hash do not collide under another's.
  *
- * Context: Process context; may sleep. Memory is charged to the caller's
- * memory cgroup.
+ * Context: Process context; may sleep. Memory is charged to
+ * @params->memcg, or to the caller's memory cgroup.
  * Return: the map, ERR_PTR(-EINVAL) for parameters out of range, or
  * ERR_PTR(-ENOMEM).
  */
@@ -1489,12 +2041,16 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	struct hmap_table *t;
 	struct hmap *map;
 
+	BUILD_BUG_ON(sizeof(struct hmap_table) +
+		     ((sizeof(struct hmap_bucket) + 1) << HMAP_LOG2_MAX) >
+		     INT_MAX);
 	if (!hmap_params_valid(params))
 		return ERR_PTR(-EINVAL);
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&map->lock);
+	mutex_init(&map->spare_lock);
 	INIT_DELAYED_WORK(&map->worker, hmap_worker_fn);
 	map->worker_enabled = true;
 	map->id = atomic_inc_return(&hmap_next_id);
@@ -1507,9 +2063,13 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->stats.max_key_size = map->max_key_size;
 	map->stats.max_value_size = map->max_value_size;
 	get_random_bytes(&map->hash_key, sizeof(map->hash_key));
+	map->memcg = params->memcg;
+	hmap_memcg_get(map->memcg);
 
 	t = hmap_table_alloc(map, map->min_log2);
 	if (!t) {
+		mem_cgroup_put(map->memcg);
+		mutex_destroy(&map->spare_lock);
 		mutex_destroy(&map->lock);
 		kfree(map);
 		return ERR_PTR(-ENOMEM);
@@ -1535,76 +2095,63 @@ void hmap_destroy(struct hmap *map)
 	mutex_unlock(&map->lock);
 	cancel_delayed_work_sync(&map->worker);
 	hmap_tables_free(rcu_dereference_protected(map->table, true));
+	kvfree(map->spare);
+	mem_cgroup_put(map->spare_memcg);
+	mem_cgroup_put(map->memcg);
+	mutex_destroy(&map->spare_lock);
 	mutex_destroy(&map->lock);
 	kfree(map);
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
 
-/* Test-only hooks (include/hmap_test.h). */
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Only KUnit tests use what follows. */
 
 /**
- * hmap_test_set_hash() - replace the map's keyed hash
- * @map: an empty map.
- * @fn: the hash to use, or NULL for siphash.
- *
- * Context: Process context, before any insert.
- */
-void hmap_test_set_hash(struct hmap *map, hmap_test_hash_fn fn)
-{
-	map->test_hash = fn;
-}
-EXPORT_SYMBOL_GPL(hmap_test_set_hash);
-
-/**
- * hmap_test_set_worker() - turn the background worker off or on
+ * hmap_set_worker_enabled() - let the background worker run, or not
  * @map: the map.
- * @enabled: false to leave resizes to writes alone.
+ * @enabled: false to leave resizes to writes (and hmap_worker_run()).
+ *
+ * For tests that count exactly which write evacuates what.
  *
  * Context: Process context; may wait for a running worker.
  */
-void hmap_test_set_worker(struct hmap *map, bool enabled)
+VISIBLE_IF_KUNIT void hmap_set_worker_enabled(struct hmap *map, bool enabled)
 {
 	mutex_lock(&map->lock);
 	map->worker_enabled = enabled;
-	if (enabled && hmap_resizing(map))
-		mod_delayed_work(system_unbound_wq, &map->worker, 0);
+	if (enabled) {
+		map->spares_manual = false;
+		if (hmap_resizing(map) || map->spare_requested)
+			mod_delayed_work(system_unbound_wq, &map->worker, 0);
+	}
 	mutex_unlock(&map->lock);
 	if (!enabled)
 		cancel_delayed_work_sync(&map->worker);
 }
-EXPORT_SYMBOL_GPL(hmap_test_set_worker);
+EXPORT_SYMBOL_IF_KUNIT(hmap_set_worker_enabled);
 
 /**
- * hmap_test_run_worker() - finish the resize in flight as the worker would
+ * hmap_set_spares_manual() - the test prepares the spare arrays
  * @map: the map.
  *
- * Context: Process context; takes map->lock per chunk.
- */
-void hmap_test_run_worker(struct hmap *map)
-{
-	hmap_worker_run(map);
-}
-EXPORT_SYMBOL_GPL(hmap_test_run_worker);
-
-/**
- * hmap_test_fail_allocs() - make allocations fail
- * @map: the map.
- * @skip: allocations to let through first.
- * @count: allocations to fail after those.
+ * Turns the worker off (hmap_set_worker_enabled()) but keeps writes from
+ * allocating arrays over HMAP_INLINE_LOG2: a resize into one waits for a
+ * spare the test makes with hmap_prepare_spare(), as it would wait for the
+ * worker.
  *
- * Context: Process context.
+ * Context: Process context; may wait for a running worker.
  */
-void hmap_test_fail_allocs(struct hmap *map, unsigned int skip,
-			   unsigned int count)
+VISIBLE_IF_KUNIT void hmap_set_spares_manual(struct hmap *map)
 {
+	hmap_set_worker_enabled(map, false);
 	mutex_lock(&map->lock);
-	map->fail_skip = skip;
-	map->fail_count = count;
+	map->spares_manual = true;
 	mutex_unlock(&map->lock);
 }
-EXPORT_SYMBOL_GPL(hmap_test_fail_allocs);
+EXPORT_SYMBOL_IF_KUNIT(hmap_set_spares_manual);
 
-/* What hmap_test_check() found so far. */
+/* What hmap_check() found so far. */
 struct hmap_check {
 	u64 entries;
 	unsigned long overflow;
@@ -1656,7 +2203,7 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
 }
 
 /**
- * hmap_test_check() - verify a map's structure
+ * hmap_check() - verify a map's structure
  * @map: the map.
  * @why: receives what is wrong.
  * @len: size of @why.
@@ -1670,7 +2217,7 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
  * Context: Process context; takes map->lock.
  * Return: 0, or -EUCLEAN with a description in @why.
  */
-int hmap_test_check(struct hmap *map, char *why, size_t len)
+VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 {
 	struct hmap_check c = { .why = why, .len = len };
 	struct hmap_table *t, *old;
@@ -1694,7 +2241,15 @@ int hmap_test_check(struct hmap *map, char *why, size_t len)
 	}
 	if (c.entries != map->count)
 		hmap_check_fail(&c, "entry count mismatch", 0);
+	/* A spare is never reachable, so it must still be as allocated. */
+	if (map->spare &&
+	    (map->spare->old || map->spare->noverflow ||
+	     memchr_inv(map->spare->buckets, 0,
+			hmap_table_size(map->spare->log2) -
+			offsetof(struct hmap_table, buckets))))
+		hmap_check_fail(&c, "spare array used", 0);
 	mutex_unlock(&map->lock);
 	return c.err;
 }
-EXPORT_SYMBOL_GPL(hmap_test_check);
+EXPORT_SYMBOL_IF_KUNIT(hmap_check);
+#endif /* CONFIG_KUNIT */

@@ -42,7 +42,7 @@
  * automatic_shrinking on (hmap always shrinks). Its fast paths are inlined
  * with constant parameters, as its users do; hmap is called through its
  * exported functions. Insert means "insert if absent" on both:
- * rhashtable_lookup_insert_fast() and hmap_insert(HMAP_NOEXIST). A lookup
+ * rhashtable_lookup_insert_fast() and hmap_insert(HMAP_PUT_NOEXIST). A lookup
  * copies the value out on both.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -195,10 +195,27 @@ static inline u64 bench_rand(u64 *state)
 static u32 bench_khz;
 static const char *bench_clock_src;
 
+#if defined(CONFIG_UML) && defined(CONFIG_X86_64)
+/*
+ * User-Mode Linux has no cycle counter of its own (get_cycles() is 0
+ * without CONFIG_X86), but its kernel is a process on an x86-64 host and
+ * may read the host's TSC, which user space can, as get_cycles() reads it
+ * on x86: rdtsc, not ordered against the loads around it. The rate is the
+ * host's, passed as tsc_khz by scripts/bench-uml.sh.
+ */
+static inline u64 bench_cycles(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	return (u64)hi << 32 | lo;
+}
+#else
 static inline u64 bench_cycles(void)
 {
 	return get_cycles();
 }
+#endif
 
 static inline u64 bench_cyc2ns(u64 cycles)
 {
@@ -230,13 +247,13 @@ static u32 bench_measure_khz(void)
 	j0 = jiffies;
 	while (!time_after(jiffies, j0))
 		cpu_relax();
-	c0 = get_cycles();
+	c0 = bench_cycles();
 	j0 = jiffies;
 	msleep(1000);
 	j1 = jiffies;
 	while (!time_after(jiffies, j1))
 		cpu_relax();
-	c1 = get_cycles();
+	c1 = bench_cycles();
 	j1 = jiffies;
 	return div64_u64((c1 - c0) * HZ, (u64)(j1 - j0) * MSEC_PER_SEC);
 }
@@ -323,7 +340,7 @@ static void hm_destroy(struct bmap *m)
 static int hm_insert(struct bmap *m, const void *key, const void *value)
 {
 	return hmap_insert(m->hmap, key, m->ksize, value, m->vsize,
-			   HMAP_NOEXIST);
+			   HMAP_PUT_NOEXIST);
 }
 
 static int hm_lookup(struct bmap *m, const void *key, void *value)
@@ -347,30 +364,36 @@ static void hm_info(struct bmap *m, struct bmap_info *info)
 	info->buckets = 1ULL << s.log2_buckets;
 	info->bytes = s.memory_bytes;
 	info->resizes = s.grows + s.same_size_grows + s.shrinks;
-	info->resizing = s.resize != HMAP_RESIZE_NONE;
+	info->resizing = s.resize != HMAP_RESIZING_NONE;
+}
+
+/* Takes each entry of a walk as a caller of hmap_dump() would: reads it. */
+static int hm_walk_emit(void *arg, const struct hmap_dump_item *items,
+			unsigned int n)
+{
+	unsigned long *bytes = arg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		*bytes += items[i].key_len + items[i].value_len +
+			  *(const u8 *)items[i].key;
+	return 0;
 }
 
 static long hm_walk(struct bmap *m)
 {
 	struct hmap_cursor cursor = {};
-	size_t size = 64 << 10, used;
+	unsigned long bytes = 0;
 	long count = 0;
-	void *buf;
 	int ret;
 
-	buf = kvmalloc(size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	while (!cursor.done) {
-		ret = hmap_dump(m->hmap, &cursor, buf, size, &used);
-		if (ret < 0) {
-			count = ret;
-			break;
-		}
+		ret = hmap_dump(m->hmap, &cursor, hm_walk_emit, &bytes);
+		if (ret < 0)
+			return ret;
 		count += ret;
 		cond_resched();
 	}
-	kvfree(buf);
 	return count;
 }
 

@@ -13,7 +13,11 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+/* The flags, resize kinds and statistics are the ABI's (one list each). */
+#include "uapi/linux/hmap.h"
+
 struct hmap;
+struct mem_cgroup;
 
 /* Hard limits, whatever a map's parameters say. */
 #define HMAP_KEY_SIZE_LIMIT	4096U
@@ -27,31 +31,18 @@ struct hmap;
  * @max_value_size: the longest value in bytes; 0..HMAP_VALUE_SIZE_LIMIT.
  * @size_hint: entries expected; the map starts big enough to hold them
  *	without growing, and never shrinks below that size.
+ * @memcg: when not NULL, every allocation made for the map is charged to
+ *	this memory cgroup (hmap_create() takes a reference of its own,
+ *	hmap_destroy() drops it); NULL charges each allocation to the task
+ *	whose call makes it (a bucket array the background worker prepares
+ *	for a resize, to the task whose write asked for it).
  */
 struct hmap_params {
 	u32 max_entries;
 	u32 max_key_size;
 	u32 max_value_size;
 	u32 size_hint;
-};
-
-/* Flags of hmap_insert(), with the meaning of BPF_ANY/NOEXIST/EXIST. */
-#define HMAP_ANY	0	/* create or update */
-#define HMAP_NOEXIST	1	/* create only: -EEXIST if present */
-#define HMAP_EXIST	2	/* update only: -ENOENT if absent */
-
-/**
- * enum hmap_resize_kind - what an in-progress resize does
- * @HMAP_RESIZE_NONE: no resize in progress.
- * @HMAP_RESIZE_GROW: doubling the bucket array.
- * @HMAP_RESIZE_SAME_SIZE: rebuilding at the same size to compact overflow chains.
- * @HMAP_RESIZE_SHRINK: halving the bucket array.
- */
-enum hmap_resize_kind {
-	HMAP_RESIZE_NONE,
-	HMAP_RESIZE_GROW,
-	HMAP_RESIZE_SAME_SIZE,
-	HMAP_RESIZE_SHRINK,
+	struct mem_cgroup *memcg;
 };
 
 /**
@@ -62,8 +53,9 @@ enum hmap_resize_kind {
  * @max_key_size: the map's key size limit.
  * @max_value_size: the map's value size limit.
  * @log2_buckets: B: the map has 2^B buckets (the new array during a resize).
- * @resize: the resize in progress, an &enum hmap_resize_kind.
- * @old_log2_buckets: B of the array being evacuated, when @resize is not NONE.
+ * @resize: the resize in progress, a HMAP_RESIZING_* value.
+ * @old_log2_buckets: B of the array being evacuated, when @resize is not
+ *	HMAP_RESIZING_NONE.
  * @nevacuate: old buckets below this index are all evacuated.
  * @old_buckets: buckets in the array being evacuated (0 when none).
  * @overflow_buckets: overflow buckets chained in the current array.
@@ -73,16 +65,20 @@ enum hmap_resize_kind {
  * @evacuated_by_writes: old bucket chains evacuated by inserts and deletes.
  * @evacuated_by_worker: old bucket chains evacuated by the background worker.
  * @memory_bytes: bytes allocated for bucket arrays, overflow buckets and entries.
+ *
+ * Exactly the statistics of HMAP_STATS_FIELDS() in the UAPI header, in its
+ * order, all u64: the chardev, which copies them by that list, checks at
+ * build time that this structure has each of them and nothing else.
  */
 struct hmap_stats {
-	u32 id;
+	u64 id;
 	u64 count;
-	u32 max_entries;
-	u32 max_key_size;
-	u32 max_value_size;
-	u32 log2_buckets;
-	u32 resize;
-	u32 old_log2_buckets;
+	u64 max_entries;
+	u64 max_key_size;
+	u64 max_value_size;
+	u64 log2_buckets;
+	u64 resize;
+	u64 old_log2_buckets;
 	u64 nevacuate;
 	u64 old_buckets;
 	u64 overflow_buckets;
@@ -95,22 +91,41 @@ struct hmap_stats {
 };
 
 /**
- * struct hmap_dump_rec - one entry as hmap_dump() writes it
- * @key_len: bytes of key that follow this header.
- * @value_len: bytes of value that follow the key.
+ * struct hmap_dump_item - one entry as hmap_dump() hands it to its caller
+ * @key: the key.
+ * @value: the value.
+ * @key_len: bytes at @key.
+ * @value_len: bytes at @value.
  *
- * The key and the value follow the header; the next record starts at the
- * next multiple of HMAP_DUMP_ALIGN bytes. HMAP_DUMP_REC_SIZE() gives the
- * size of a record.
+ * Valid only during the call of the &hmap_dump_fn that receives it.
  */
-struct hmap_dump_rec {
+struct hmap_dump_item {
+	const void *key;
+	const void *value;
 	u32 key_len;
 	u32 value_len;
 };
 
-#define HMAP_DUMP_ALIGN	8
-#define HMAP_DUMP_REC_SIZE(klen, vlen) \
-	ALIGN(sizeof(struct hmap_dump_rec) + (klen) + (vlen), HMAP_DUMP_ALIGN)
+/**
+ * typedef hmap_dump_fn - takes the entries hmap_dump() found
+ * @arg: the argument the caller gave hmap_dump().
+ * @items: entries that share one position in the dump's order (almost
+ *	always one entry; more only when their 64-bit hashes are equal).
+ * @n: how many, at least 1.
+ *
+ * A position cannot be split across calls: the function takes all of
+ * @items or none.
+ *
+ * Context: called with the map's writer lock held, so it must not call into
+ * the map, and should be quick; it may sleep (e.g. to allocate).
+ * Return: 0 when it took @items; HMAP_DUMP_FULL when it did not (the dump
+ * stops, and the cursor points at @items); a negative errno to abort the
+ * dump, which hmap_dump() then returns.
+ */
+typedef int (*hmap_dump_fn)(void *arg, const struct hmap_dump_item *items,
+			    unsigned int n);
+
+#define HMAP_DUMP_FULL	1
 
 /**
  * struct hmap_cursor - position of a dump; zero it to start a dump
@@ -132,9 +147,11 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
 int hmap_delete(struct hmap *map, const void *key, u32 key_len);
 int hmap_lookup_and_delete(struct hmap *map, const void *key, u32 key_len,
 			   void *value, u32 *value_len);
+int hmap_delete_if_value(struct hmap *map, const void *key, u32 key_len,
+			 const void *value, u32 value_len);
 int hmap_clear(struct hmap *map);
 void hmap_get_stats(struct hmap *map, struct hmap_stats *stats);
-int hmap_dump(struct hmap *map, struct hmap_cursor *cursor, void *buf,
-	      size_t size, size_t *used);
+int hmap_dump(struct hmap *map, struct hmap_cursor *cursor, hmap_dump_fn emit,
+	      void *arg);
 
 #endif /* _HMAP_H */

@@ -14,16 +14,19 @@
 
 #include <linux/tracepoint.h>
 
-#define hmap_show_resize_kind(kind)			\
-	__print_symbolic(kind,				\
-			 { 1, "grow" },			\
-			 { 2, "same_size" },		\
-			 { 3, "shrink" })
+#include "uapi/linux/hmap.h"
+
+/* A resize's kind by the name sysfs and hmapctl give it. */
+#define hmap_trace_kind(value, name)		{ value, name },
+#define hmap_trace_kind_last(value, name)	{ value, name }
+#define hmap_show_resize_kind(kind)				\
+	__print_symbolic(kind, HMAP_RESIZING_KINDS(hmap_trace_kind,	\
+						   hmap_trace_kind_last))
 
 /**
  * hmap_resize_start - a grow, same-size grow or shrink begins
  * @map_id: the map's id (stable for its life, unique among live maps).
- * @kind: an enum hmap_resize_kind: 1 grow, 2 same_size, 3 shrink.
+ * @kind: a HMAP_RESIZING_* value: 1 grow, 2 same_size, 3 shrink.
  * @old_b: log2 of the bucket count being evacuated.
  * @new_b: log2 of the bucket count of the new array.
  * @count: entries in the map when the resize begins.
@@ -53,7 +56,7 @@ TRACE_EVENT(hmap_resize_start,
 /**
  * hmap_evacuate - one old bucket chain was evacuated (a growWork step)
  * @map_id: the map's id.
- * @kind: the resize's enum hmap_resize_kind.
+ * @kind: the resize's HMAP_RESIZING_* value.
  * @old_bucket: index of the evacuated bucket in the old array.
  * @moved_x: entries moved to new bucket (old_bucket & new mask).
  * @moved_y: entries moved to new bucket (old_bucket + old count), on grow.
@@ -99,11 +102,11 @@ TRACE_EVENT(hmap_evacuate,
 		  __entry->write_step, __entry->step_ns)
 );
 
-/**
- * hmap_resize_done - the last old bucket was evacuated; the old array is
- *	retired and freed after a grace period
+/*
+ * hmap_resize_end - the end of a resize, done or abandoned (the class of
+ * hmap_resize_done and hmap_resize_abandon)
  * @map_id: the map's id.
- * @kind: the resize's enum hmap_resize_kind.
+ * @kind: the resize's HMAP_RESIZING_* value.
  * @old_b: log2 of the old bucket count.
  * @new_b: log2 of the new bucket count.
  * @steps_by_writes: old chains evacuated by inserts and deletes.
@@ -111,7 +114,7 @@ TRACE_EVENT(hmap_evacuate,
  * @moved: entries moved from the old array to the new one.
  * @duration_ns: nanoseconds from hmap_resize_start to now.
  */
-TRACE_EVENT(hmap_resize_done,
+DECLARE_EVENT_CLASS(hmap_resize_end,
 	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b,
 		 u64 steps_by_writes, u64 steps_by_worker, u64 moved,
 		 u64 duration_ns),
@@ -142,6 +145,24 @@ TRACE_EVENT(hmap_resize_done,
 		  __entry->old_b, __entry->new_b, __entry->steps_by_writes,
 		  __entry->steps_by_worker, __entry->moved,
 		  __entry->duration_ns)
+);
+
+/* The last old bucket was evacuated; the old array is freed after a grace period. */
+DEFINE_EVENT(hmap_resize_end, hmap_resize_done,
+	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b,
+		 u64 steps_by_writes, u64 steps_by_worker, u64 moved,
+		 u64 duration_ns),
+	TP_ARGS(map_id, kind, old_b, new_b, steps_by_writes, steps_by_worker,
+		moved, duration_ns)
+);
+
+/* hmap_clear() gave the resize up: both arrays were replaced by an empty one. */
+DEFINE_EVENT(hmap_resize_end, hmap_resize_abandon,
+	TP_PROTO(u32 map_id, u32 kind, u32 old_b, u32 new_b,
+		 u64 steps_by_writes, u64 steps_by_worker, u64 moved,
+		 u64 duration_ns),
+	TP_ARGS(map_id, kind, old_b, new_b, steps_by_writes, steps_by_worker,
+		moved, duration_ns)
 );
 
 #endif /* _HMAP_TRACE_H */

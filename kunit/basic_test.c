@@ -71,7 +71,7 @@ static void hmap_create_params(struct kunit *test)
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, c->log2_buckets);
 	KUNIT_EXPECT_EQ(test, s.count, 0);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.old_buckets, 0);
 	KUNIT_EXPECT_EQ(test, s.max_entries, c->p.max_entries);
 	KUNIT_EXPECT_EQ(test, s.max_key_size, c->p.max_key_size);
@@ -126,24 +126,24 @@ static void hmap_insert_flags(struct kunit *test)
 	struct hmap *map = kh_create(test, 100, 16, 16, 0);
 	unsigned int i;
 
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "one", HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "one", HMAP_PUT_NOEXIST), 0);
 	expect_value(test, map, "alpha", "one");
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 1);
 
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "two", HMAP_NOEXIST), -EEXIST);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "two", HMAP_PUT_NOEXIST), -EEXIST);
 	expect_value(test, map, "alpha", "one");
 
-	KUNIT_EXPECT_EQ(test, ins(map, "beta", "two", HMAP_EXIST), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ins(map, "beta", "two", HMAP_PUT_EXIST), -ENOENT);
 	expect_absent(test, map, "beta");
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 1);
 
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "three!", HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "three!", HMAP_PUT_EXIST), 0);
 	expect_value(test, map, "alpha", "three!");
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "4", HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "4", HMAP_PUT_ANY), 0);
 	expect_value(test, map, "alpha", "4");
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 1);
 
-	KUNIT_EXPECT_EQ(test, ins(map, "beta", "b", HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "beta", "b", HMAP_PUT_ANY), 0);
 	expect_value(test, map, "beta", "b");
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 2);
 
@@ -160,7 +160,7 @@ static void hmap_insert_flags(struct kunit *test)
 	/* A prefix, and a key one byte longer, are other keys. */
 	expect_absent(test, map, "alph");
 	expect_absent(test, map, "alphab");
-	KUNIT_EXPECT_EQ(test, ins(map, "alph", "p", HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "alph", "p", HMAP_PUT_NOEXIST), 0);
 	expect_value(test, map, "alph", "p");
 	expect_value(test, map, "alpha", "4");
 
@@ -171,8 +171,8 @@ static void hmap_insert_flags(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 2);
 
 	/* A deleted key can come back, EXIST does not see it. */
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "back", HMAP_EXIST), -ENOENT);
-	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "back", HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "back", HMAP_PUT_EXIST), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ins(map, "alpha", "back", HMAP_PUT_NOEXIST), 0);
 	expect_value(test, map, "alpha", "back");
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 3);
 	KH_ASSERT_CONSISTENT(test, map);
@@ -185,7 +185,7 @@ static void hmap_empty_value(struct kunit *test)
 	char buf[8] = "xxxxxxx";
 	u32 len;
 
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, buf, 0, HMAP_ANY), 0);
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, buf, 0, HMAP_PUT_ANY), 0);
 	len = 0;
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, "k", 1, NULL, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, 0);
@@ -194,11 +194,11 @@ static void hmap_empty_value(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, 0);
 	KUNIT_EXPECT_STREQ(test, buf, "xxxxxxx");
 	/* Grows to 3 bytes and back to 0. */
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, "abc", 3, HMAP_EXIST), 0);
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, "abc", 3, HMAP_PUT_EXIST), 0);
 	len = sizeof(buf);
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, "k", 1, buf, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, 3);
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, buf, 0, HMAP_EXIST), 0);
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, "k", 1, buf, 0, HMAP_PUT_EXIST), 0);
 	len = sizeof(buf);
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, "k", 1, buf, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, 0);
@@ -217,7 +217,7 @@ static void hmap_lookup_bufsize(struct kunit *test)
 	char buf[32];
 	u32 len;
 
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, "key", 3, val, 10, HMAP_ANY), 0);
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, "key", 3, val, 10, HMAP_PUT_ANY), 0);
 
 	len = 0;
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, "key", 3, NULL, &len), -ENOSPC);
@@ -274,12 +274,12 @@ static void hmap_many_keys(struct kunit *test)
 	u32 id;
 
 	for (id = 0; id < m->n; id++)
-		kh_model_insert(test, map, m, id, 1, HMAP_NOEXIST);
+		kh_model_insert(test, map, m, id, 1, HMAP_PUT_NOEXIST);
 	kh_model_verify(test, map, m);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).grows, 9);	/* B 0 -> 9 */
 	KH_ASSERT_CONSISTENT(test, map);
 	for (id = 0; id < m->n; id += 2)
-		kh_model_insert(test, map, m, id, 2, HMAP_EXIST);
+		kh_model_insert(test, map, m, id, 2, HMAP_PUT_EXIST);
 	for (id = 1; id < m->n; id += 2)
 		kh_model_delete(test, map, m, id);
 	kh_model_verify(test, map, m);
@@ -298,12 +298,12 @@ static void hmap_clear_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 0);
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	/* 833 keys: the 833rd starts a grow from B=7 to B=8. */
 	for (id = 0; id < 833; id++)
-		kh_model_insert(test, map, m, id, 1, HMAP_NOEXIST);
+		kh_model_insert(test, map, m, id, 1, HMAP_PUT_NOEXIST);
 	s = kh_stats(map);
-	KUNIT_ASSERT_EQ(test, s.resize, HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_EQ(test, s.resize, HMAP_RESIZING_GROW);
 	KUNIT_ASSERT_EQ(test, s.log2_buckets, 8);
 
 	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
@@ -313,11 +313,11 @@ static void hmap_clear_test(struct kunit *test)
 	KH_ASSERT_CONSISTENT(test, map);
 
 	for (id = 0; id < m->n; id++)
-		kh_model_insert(test, map, m, id, 2, HMAP_NOEXIST);
-	hmap_test_run_worker(map);
+		kh_model_insert(test, map, m, id, 2, HMAP_PUT_NOEXIST);
+	hmap_worker_run(map);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
-	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
 }
 
 static struct kunit_case hmap_basic_cases[] = {
@@ -357,13 +357,13 @@ static void hmap_key_size(struct kunit *test)
 	for (i = 0; i <= max; i++)
 		key[i] = (u8)(i * 7 + 1);
 
-	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, 0, &v, 4, HMAP_ANY),
+	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, 0, &v, 4, HMAP_PUT_ANY),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, max + 1, &v, 4, HMAP_ANY),
+	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, max + 1, &v, 4, HMAP_PUT_ANY),
 			-EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 0);
 
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, key, max, &v, 4, HMAP_NOEXIST),
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, key, max, &v, 4, HMAP_PUT_NOEXIST),
 			0);
 	v = 0;
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, max, &v, &len), 0);
@@ -374,7 +374,7 @@ static void hmap_key_size(struct kunit *test)
 	key[max - 1] ^= 0xff;
 	len = sizeof(v);
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, max, &v, &len), -ENOENT);
-	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, max, &v, 4, HMAP_NOEXIST),
+	KUNIT_EXPECT_EQ(test, hmap_insert(map, key, max, &v, 4, HMAP_PUT_NOEXIST),
 			0);
 	key[max - 1] ^= 0xff;
 	key[0] ^= 0xff;
@@ -407,9 +407,9 @@ static void hmap_value_size(struct kunit *test)
 		val[i] = (u8)(i * 13 + 5);
 
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, "big", 3, val, max + 1,
-					  HMAP_ANY), -EMSGSIZE);
+					  HMAP_PUT_ANY), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 0);
-	KUNIT_ASSERT_EQ(test, hmap_insert(map, "big", 3, val, max, HMAP_ANY),
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, "big", 3, val, max, HMAP_PUT_ANY),
 			0);
 	len = max + 1;
 	KUNIT_ASSERT_EQ(test, hmap_lookup(map, "big", 3, out, &len), 0);
@@ -419,10 +419,10 @@ static void hmap_value_size(struct kunit *test)
 	/* An update too big fails and keeps the old value. */
 	if (max > 0) {
 		KUNIT_ASSERT_EQ(test, hmap_insert(map, "big", 3, val + 1,
-						  max - 1, HMAP_EXIST), 0);
+						  max - 1, HMAP_PUT_EXIST), 0);
 	}
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, "big", 3, val, max + 1,
-					  HMAP_EXIST), -EMSGSIZE);
+					  HMAP_PUT_EXIST), -EMSGSIZE);
 	len = max + 1;
 	KUNIT_ASSERT_EQ(test, hmap_lookup(map, "big", 3, out, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, max ? max - 1 : 0);
@@ -447,29 +447,29 @@ static void hmap_max_entries(struct kunit *test)
 	u32 id, len = kh_fill_value(val, 3, max, 0);
 
 	for (id = 0; id < max; id++)
-		kh_model_insert(test, map, m, id, 0, HMAP_NOEXIST);
+		kh_model_insert(test, map, m, id, 0, HMAP_PUT_NOEXIST);
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
-					  HMAP_ANY), -E2BIG);
+					  HMAP_PUT_ANY), -E2BIG);
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
-					  HMAP_NOEXIST), -E2BIG);
+					  HMAP_PUT_NOEXIST), -E2BIG);
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
-					  HMAP_EXIST), -ENOENT);
+					  HMAP_PUT_EXIST), -ENOENT);
 	kh_model_verify(test, map, m);
 
 	/* Full: existing keys still update; NOEXIST on them is -EEXIST. */
-	kh_model_insert(test, map, m, 0, 1, HMAP_ANY);
-	kh_model_insert(test, map, m, max - 1, 1, HMAP_EXIST);
-	kh_model_insert(test, map, m, 0, 2, HMAP_NOEXIST);
+	kh_model_insert(test, map, m, 0, 1, HMAP_PUT_ANY);
+	kh_model_insert(test, map, m, max - 1, 1, HMAP_PUT_EXIST);
+	kh_model_insert(test, map, m, 0, 2, HMAP_PUT_NOEXIST);
 
 	/* One out, one in. */
 	kh_model_delete(test, map, m, 0);
-	kh_model_insert(test, map, m, max, 1, HMAP_NOEXIST);
+	kh_model_insert(test, map, m, max, 1, HMAP_PUT_NOEXIST);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, max);
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
-					  HMAP_NOEXIST), -EEXIST);
+					  HMAP_PUT_NOEXIST), -EEXIST);
 	k = kh_key(3, 0);
 	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
-					  HMAP_ANY), -E2BIG);
+					  HMAP_PUT_ANY), -E2BIG);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }

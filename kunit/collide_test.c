@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmap KUnit suite: tophash collisions and long overflow chains, built
- * on purpose with forced hash values (hmap_test_set_hash()).
+ * on purpose with forced hash values (kh_set_hash()).
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -66,7 +66,7 @@ static void hmap_long_chain(struct kunit *test)
 
 #define H(i) kh_hash(0xab, 0x123 + (i) * c->mid_step, 5)
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ_MSG(test, fins(map, H(i), i, 0, HMAP_NOEXIST),
+		KUNIT_ASSERT_EQ_MSG(test, fins(map, H(i), i, 0, HMAP_PUT_NOEXIST),
 				    0, "insert %u", i);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, n);
@@ -78,16 +78,16 @@ static void hmap_long_chain(struct kunit *test)
 
 	for (i = 0; i < n; i++) {
 		bad += flook(map, H(i), i, 0) != 0;
-		bad += fins(map, H(i), i, 1, HMAP_NOEXIST) != -EEXIST;
+		bad += fins(map, H(i), i, 1, HMAP_PUT_NOEXIST) != -EEXIST;
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	/* Same hash, other id: absent, wherever in the chain it would be. */
 	KUNIT_EXPECT_EQ(test, flook(map, H(0), n, 0), -ENOENT);
 	KUNIT_EXPECT_EQ(test, fdel(map, H(0), n), -ENOENT);
-	KUNIT_EXPECT_EQ(test, fins(map, H(0), n, 0, HMAP_EXIST), -ENOENT);
+	KUNIT_EXPECT_EQ(test, fins(map, H(0), n, 0, HMAP_PUT_EXIST), -ENOENT);
 
 	/* Update the last key of the chain, delete every other key. */
-	KUNIT_EXPECT_EQ(test, fins(map, H(n - 1), n - 1, 7, HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, fins(map, H(n - 1), n - 1, 7, HMAP_PUT_EXIST), 0);
 	for (i = 0; i < n; i += 2)
 		KUNIT_EXPECT_EQ(test, fdel(map, H(i), i), 0);
 	for (i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ static void hmap_long_chain(struct kunit *test)
 
 	/* 100 new keys fill the 100 freed slots: the chain does not grow. */
 	for (i = n; i < n + n / 2; i++)
-		KUNIT_EXPECT_EQ(test, fins(map, H(i), i, 0, HMAP_NOEXIST), 0);
+		KUNIT_EXPECT_EQ(test, fins(map, H(i), i, 0, HMAP_PUT_NOEXIST), 0);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, n);
 	KUNIT_EXPECT_LE_MSG(test, s.overflow_buckets, 24,
@@ -148,11 +148,11 @@ static void hmap_tophash_bump(struct kunit *test)
 
 	for (i = 0; i < 10; i++)
 		KUNIT_ASSERT_EQ(test, fins(map, kh_hash(0x80 + i, i, 3), i, 0,
-					   HMAP_NOEXIST), 0);
+					   HMAP_PUT_NOEXIST), 0);
 	KUNIT_ASSERT_EQ(test, fins(map, kh_hash(top, 1, 3), 100, 0,
-				   HMAP_NOEXIST), 0);
+				   HMAP_PUT_NOEXIST), 0);
 	KUNIT_ASSERT_EQ(test, fins(map, kh_hash(other, 2, 3), 101, 0,
-				   HMAP_NOEXIST), 0);
+				   HMAP_PUT_NOEXIST), 0);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).overflow_buckets, 1);
 	KH_ASSERT_CONSISTENT(test, map);
 	for (i = 0; i < 10; i++)
@@ -165,7 +165,7 @@ static void hmap_tophash_bump(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, flook(map, kh_hash(top, 1, 3), 100, 0), -ENOENT);
 	KUNIT_EXPECT_EQ(test, flook(map, kh_hash(other, 2, 3), 101, 0), 0);
 	KUNIT_EXPECT_EQ(test, fins(map, kh_hash(top, 1, 3), 100, 1,
-				   HMAP_NOEXIST), 0);
+				   HMAP_PUT_NOEXIST), 0);
 	KUNIT_EXPECT_EQ(test, fdel(map, kh_hash(other, 2, 3), 101), 0);
 	KUNIT_EXPECT_EQ(test, flook(map, kh_hash(top, 1, 3), 100, 1), 0);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 11);
@@ -184,7 +184,7 @@ static void hmap_all_top_bytes(struct kunit *test)
 
 	for (i = 0; i < 256; i++)
 		KUNIT_ASSERT_EQ(test, fins(map, kh_hash(i, i, 0), i, 0,
-					   HMAP_NOEXIST), 0);
+					   HMAP_PUT_NOEXIST), 0);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).overflow_buckets, 31);
 	KH_ASSERT_CONSISTENT(test, map);
 	for (i = 0; i < 256; i++)
@@ -211,17 +211,17 @@ static void hmap_one_hash_resizes(struct kunit *test)
 	struct hmap_stats s;
 	u32 i, bad = 0;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ_MSG(test, fins(map, h, i, 0, HMAP_NOEXIST), 0,
+		KUNIT_ASSERT_EQ_MSG(test, fins(map, h, i, 0, HMAP_PUT_NOEXIST), 0,
 				    "insert %u", i);
 	KH_ASSERT_CONSISTENT(test, map);
 	for (i = 0; i < n; i++)
 		bad += flook(map, h, i, 0) != 0;
 	KUNIT_EXPECT_EQ(test, bad, 0);
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	s = kh_stats(map);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 5);	/* 120 > 104 */
 	KUNIT_EXPECT_EQ(test, s.overflow_buckets, 14);	/* 120 / 8 - 1 */
 	/*
@@ -234,7 +234,7 @@ static void hmap_one_hash_resizes(struct kunit *test)
 
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, fdel(map, h, i), 0);
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, 0);
 	KUNIT_EXPECT_GT(test, s.shrinks, 0);

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmap KUnit suite: hmap_dump() cursors. Record format, -ENOSPC, and the
+ * hmap KUnit suite: hmap_dump() cursors. The emit contract (groups taken
+ * whole or not at all, HMAP_DUMP_FULL, a negative errno aborting), and the
  * promise that every key present for the whole dump comes back exactly
  * once, while the map grows, shrinks or churns between small-buffer calls.
+ *
+ * The emit function here packs entries into a buffer of records, a header
+ * and the key and value, as /dev/hmap's dump does, and says
+ * HMAP_DUMP_FULL when a group does not fit.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -14,8 +19,18 @@
 #define VOLATILE_SET	21
 #define FORCED_SET	9
 
+/* One record in a dump buffer: this header, the key, the value, padding. */
+struct rec {
+	u32 key_len;
+	u32 value_len;
+};
+
+#define REC_ALIGN		8
+#define REC_SIZE(klen, vlen)	ALIGN(sizeof(struct rec) + (klen) + (vlen), \
+				      REC_ALIGN)
+
 /* Biggest record of a kh_key key: header, 8 bytes of key, KH_VAL_MAX. */
-#define KEY_REC_MAX	HMAP_DUMP_REC_SIZE(sizeof(struct kh_key), KH_VAL_MAX)
+#define KEY_REC_MAX	REC_SIZE(sizeof(struct kh_key), KH_VAL_MAX)
 
 /**
  * struct dump_run - one dump in progress and what it returned
@@ -23,6 +38,15 @@
  * @cur: the cursor.
  * @buf: the buffer, @cap bytes.
  * @cap: its size.
+ * @size: bytes the current call may fill.
+ * @used: bytes the current call filled.
+ * @taken: entries the current call's emit calls took.
+ * @need: bytes of the group refused by the current call's HMAP_DUMP_FULL.
+ * @full: the current call's emit said HMAP_DUMP_FULL.
+ * @fail_at: with @fail_errno: the emit call (counted over the whole run,
+ *	from 1) that returns @fail_errno instead of taking its group.
+ * @fail_errno: negative errno to abort a call with, or 0.
+ * @emits: emit calls over the whole run.
  * @stable: the stable keys' model: present and unchanged for the dump.
  * @seen: times each stable key was returned.
  * @vol: the volatile keys' model, or NULL.
@@ -32,21 +56,29 @@
  * @calls: hmap_dump() calls.
  * @records: records returned.
  * @empty_calls: calls that returned 0 records without being done.
- * @enospc: calls that returned -ENOSPC.
- * @bad: malformed or unexpected records.
+ * @fulls: calls that took nothing because the first group did not fit.
+ * @bad: malformed or unexpected records, or broken emit contracts.
+ * @test: the test, for the emit function's reports.
  */
 struct dump_run {
 	struct hmap *map;
 	struct hmap_cursor cur;
 	u8 *buf;
-	size_t cap;
+	size_t cap, size, used;
+	u32 taken;
+	size_t need;
+	bool full;
+	u32 fail_at;
+	int fail_errno;
+	u32 emits;
 	const struct kh_model *stable;
 	u16 *seen;
 	const struct kh_model *vol;
 	u16 *vol_seen;
 	u32 forced_n;
 	u16 *forced_seen;
-	u32 calls, records, empty_calls, enospc, bad;
+	u32 calls, records, empty_calls, fulls, bad;
+	struct kunit *test;
 };
 
 static void bad_record(struct kunit *test, struct dump_run *d,
@@ -57,30 +89,61 @@ static void bad_record(struct kunit *test, struct dump_run *d,
 			   b);
 }
 
-static void parse_records(struct kunit *test, struct dump_run *d, int n,
-			  size_t used)
+/*
+ * The emit function: packs a group into d->buf as records if all of it
+ * fits in d->size, else refuses it whole.
+ */
+static int dump_emit(void *arg, const struct hmap_dump_item *items,
+		     unsigned int n)
+{
+	struct dump_run *d = arg;
+	size_t need = 0;
+	unsigned int i;
+
+	d->emits++;
+	if (d->full)
+		bad_record(d->test, d, "emit called after HMAP_DUMP_FULL", n, 0);
+	if (!n)
+		bad_record(d->test, d, "emit of an empty group", 0, 0);
+	if (d->fail_errno && d->emits == d->fail_at)
+		return d->fail_errno;
+	for (i = 0; i < n; i++)
+		need += REC_SIZE(items[i].key_len, items[i].value_len);
+	if (d->used + need > d->size) {
+		d->need = need;
+		d->full = true;
+		return HMAP_DUMP_FULL;
+	}
+	for (i = 0; i < n; i++) {
+		struct rec *r = (struct rec *)(d->buf + d->used);
+
+		r->key_len = items[i].key_len;
+		r->value_len = items[i].value_len;
+		memcpy(r + 1, items[i].key, items[i].key_len);
+		memcpy((u8 *)(r + 1) + items[i].key_len, items[i].value,
+		       items[i].value_len);
+		d->used += REC_SIZE(r->key_len, r->value_len);
+	}
+	d->taken += n;
+	return 0;
+}
+
+static void parse_records(struct kunit *test, struct dump_run *d, int n)
 {
 	size_t off = 0;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		const struct hmap_dump_rec *r = (const void *)(d->buf + off);
+		const struct rec *r = (const void *)(d->buf + off);
 		const u8 *key = (const u8 *)(r + 1);
 		const u8 *val;
-		size_t rs;
 
-		if (off + sizeof(*r) > used) {
-			bad_record(test, d, "record header past used", off,
-				   used);
-			return;
-		}
-		rs = HMAP_DUMP_REC_SIZE(r->key_len, r->value_len);
-		if (off + rs > used) {
-			bad_record(test, d, "record past used", off + rs, used);
+		if (off + sizeof(*r) > d->used) {
+			bad_record(test, d, "more entries than records", i, n);
 			return;
 		}
 		val = key + r->key_len;
-		off += rs;
+		off += REC_SIZE(r->key_len, r->value_len);
 		if (d->forced_n) {
 			struct kh_fkey k;
 
@@ -119,47 +182,60 @@ static void parse_records(struct kunit *test, struct dump_run *d, int n,
 		bad_record(test, d, "unknown record", r->key_len,
 			   r->value_len);
 	}
-	KUNIT_EXPECT_EQ_MSG(test, off, used,
-			    "call %u: used != sum of record sizes", d->calls);
+	KUNIT_EXPECT_EQ_MSG(test, off, d->used,
+			    "call %u: records past the entries returned",
+			    d->calls);
 }
 
-/*
- * One hmap_dump() call with @size bytes. On -ENOSPC *used must say how
- * much the next record(s) need, and a call with exactly that much must
- * then return them. Returns the records.
- */
-static int dump_step(struct kunit *test, struct dump_run *d, size_t size)
+/* One hmap_dump() call that may fill @size bytes; returns what it returned. */
+static int dump_call(struct kunit *test, struct dump_run *d, size_t size)
 {
-	size_t used = 0;
 	int ret;
 
 	d->calls++;
-	ret = hmap_dump(d->map, &d->cur, d->buf, size, &used);
-	if (ret == -ENOSPC) {
-		d->enospc++;
-		KUNIT_EXPECT_GT_MSG(test, used, size,
-				    "-ENOSPC but the record needs no more");
-		KUNIT_EXPECT_EQ_MSG(test, used % HMAP_DUMP_ALIGN, 0,
-				    "-ENOSPC size not a record size");
-		/* It may skip empty hash ranges, but it cannot be done. */
-		KUNIT_EXPECT_FALSE_MSG(test, d->cur.done,
-				       "-ENOSPC and the cursor done");
-		KUNIT_ASSERT_LE_MSG(test, used, d->cap,
-				    "-ENOSPC asks for %zu bytes", used);
-		size = used;
-		d->calls++;
-		ret = hmap_dump(d->map, &d->cur, d->buf, size, &used);
-		KUNIT_EXPECT_GT_MSG(test, ret, 0,
-				    "no record with the size -ENOSPC asked for");
+	d->size = size;
+	d->used = 0;
+	d->taken = 0;
+	d->need = 0;
+	d->full = false;
+	ret = hmap_dump(d->map, &d->cur, dump_emit, d);
+	if (ret >= 0) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, d->taken,
+				    "call %u: returned %d, emit took %u",
+				    d->calls, ret, d->taken);
+		KUNIT_EXPECT_LE(test, d->used, size);
+		if (d->full)
+			KUNIT_EXPECT_FALSE_MSG(test, d->cur.done,
+					       "HMAP_DUMP_FULL and the cursor done");
 	}
+	return ret;
+}
+
+/*
+ * One step of a dump with @size bytes. When the first group did not fit,
+ * the emit function knows how much it needs, and a call with exactly that
+ * much must then return it. Returns the records.
+ */
+static int dump_step(struct kunit *test, struct dump_run *d, size_t size)
+{
+	int ret = dump_call(test, d, size);
+
 	KUNIT_ASSERT_GE_MSG(test, ret, 0, "hmap_dump: %d", ret);
-	KUNIT_EXPECT_LE(test, used, size);
+	if (ret == 0 && d->full) {
+		d->fulls++;
+		KUNIT_EXPECT_GT_MSG(test, d->need, size,
+				    "HMAP_DUMP_FULL but the group fits");
+		KUNIT_ASSERT_LE_MSG(test, d->need, d->cap,
+				    "a group of %zu bytes", d->need);
+		ret = dump_call(test, d, d->need);
+		KUNIT_ASSERT_GE_MSG(test, ret, 0, "hmap_dump: %d", ret);
+		KUNIT_EXPECT_GT_MSG(test, ret, 0,
+				    "no record with the size the group needs");
+	}
 	if (!ret && !d->cur.done)
 		d->empty_calls++;
-	if (!ret)
-		KUNIT_EXPECT_EQ(test, used, 0);
 	d->records += ret;
-	parse_records(test, d, ret, used);
+	parse_records(test, d, ret);
 	return ret;
 }
 
@@ -170,6 +246,7 @@ static struct dump_run *dump_run_new(struct kunit *test, struct hmap *map,
 	struct dump_run *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->test = test;
 	d->map = map;
 	d->cap = cap;
 	d->buf = kunit_kzalloc(test, cap, GFP_KERNEL);
@@ -212,54 +289,128 @@ static void expect_stable_once(struct kunit *test, const struct dump_run *d)
 	KUNIT_EXPECT_EQ(test, d->bad, 0);
 }
 
-/* Dump format: empty map, -ENOSPC and *used, one record laid out right. */
+/*
+ * The emit contract on a map of one entry: an empty map is done at once
+ * and emits nothing; a refused group (HMAP_DUMP_FULL) leaves the cursor
+ * where it was; the item points at the key and the value; a done cursor
+ * stays done.
+ */
 static void hmap_dump_format(struct kunit *test)
 {
 	struct hmap *map = kh_create(test, 10, 16, 16, 0);
-	struct hmap_cursor cur = {};
-	const size_t rs = HMAP_DUMP_REC_SIZE(5, 7);
-	struct hmap_dump_rec *r;
-	size_t used = 99;
-	u8 buf[64];
+	struct dump_run *d = dump_run_new(test, map, NULL, NULL, 64);
+	const size_t rs = REC_SIZE(5, 7);
+	struct rec *r;
 	int ret;
 
 	KUNIT_ASSERT_EQ(test, rs, 24);
-	ret = hmap_dump(map, &cur, buf, sizeof(buf), &used);
+	ret = dump_call(test, d, d->cap);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, used, 0);
-	KUNIT_EXPECT_TRUE_MSG(test, cur.done, "dump of an empty map not done");
+	KUNIT_EXPECT_EQ(test, d->emits, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, d->cur.done, "dump of an empty map not done");
 
 	KUNIT_ASSERT_EQ(test, hmap_insert(map, "hello", 5, "world!!", 7,
-					  HMAP_ANY), 0);
-	memset(&cur, 0, sizeof(cur));
-	ret = hmap_dump(map, &cur, NULL, 0, &used);
-	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, used, rs);
-	KUNIT_EXPECT_FALSE(test, cur.done);
-	ret = hmap_dump(map, &cur, buf, rs - 1, &used);
-	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, used, rs);
-	KUNIT_EXPECT_FALSE(test, cur.done);
+					  HMAP_PUT_ANY), 0);
+	memset(&d->cur, 0, sizeof(d->cur));
+	ret = dump_call(test, d, 0);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, d->full);
+	KUNIT_EXPECT_EQ(test, d->need, rs);
+	KUNIT_EXPECT_FALSE(test, d->cur.done);
+	ret = dump_call(test, d, rs - 1);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, d->full);
+	KUNIT_EXPECT_FALSE(test, d->cur.done);
+	KUNIT_EXPECT_EQ(test, d->emits, 2);
 
-	memset(buf, 0xee, sizeof(buf));
-	ret = hmap_dump(map, &cur, buf, rs, &used);
+	memset(d->buf, 0xee, d->cap);
+	ret = dump_call(test, d, rs);
 	KUNIT_ASSERT_EQ(test, ret, 1);
-	KUNIT_EXPECT_EQ(test, used, rs);
-	r = (struct hmap_dump_rec *)buf;
+	KUNIT_EXPECT_FALSE(test, d->full);
+	KUNIT_EXPECT_EQ(test, d->used, rs);
+	r = (struct rec *)d->buf;
 	KUNIT_EXPECT_EQ(test, r->key_len, 5);
 	KUNIT_EXPECT_EQ(test, r->value_len, 7);
-	KUNIT_EXPECT_MEMEQ(test, buf + sizeof(*r), "helloworld!!", 12);
-	KUNIT_EXPECT_EQ_MSG(test, buf[rs], 0xee, "dump wrote past *used");
+	KUNIT_EXPECT_MEMEQ(test, d->buf + sizeof(*r), "helloworld!!", 12);
 	/* The next call (at most two) says done, with nothing more. */
-	if (!cur.done) {
-		ret = hmap_dump(map, &cur, buf, sizeof(buf), &used);
+	if (!d->cur.done) {
+		ret = dump_call(test, d, d->cap);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 	}
-	KUNIT_EXPECT_TRUE(test, cur.done);
-	/* A done cursor stays done and returns nothing. */
-	ret = hmap_dump(map, &cur, buf, sizeof(buf), &used);
+	KUNIT_EXPECT_TRUE(test, d->cur.done);
+	KUNIT_EXPECT_EQ(test, d->emits, 3);
+	/* A done cursor stays done and emits nothing. */
+	ret = dump_call(test, d, d->cap);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, used, 0);
+	KUNIT_EXPECT_TRUE(test, d->cur.done);
+	KUNIT_EXPECT_EQ(test, d->emits, 3);
+	KUNIT_EXPECT_EQ(test, d->bad, 0);
+}
+
+/*
+ * An emit function's negative errno aborts the call, which returns it,
+ * and the cursor points past what the call's emit calls took. Whether the
+ * caller goes on from there, keeping what the aborted call gave it
+ * ("resume"), or retries from the cursor it had before the call and drops
+ * that ("retry", as /dev/hmap does), it gets every key exactly once. The
+ * aborts come every 5, 9 or 13 emit calls, the buffer holds 5 to 8
+ * records: most land mid-call.
+ */
+static const char * const abort_modes[] = { "resume", "retry" };
+
+static void str_desc(const char * const *v, char *desc)
+{
+	strscpy(desc, *v, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(abort_modes, abort_modes, str_desc);
+
+static void hmap_dump_abort(struct kunit *test)
+{
+	static const u32 gaps[] = { 5, 9, 13 };
+	const bool retry = !strcmp(*(const char * const *)test->param_value,
+				   "retry");
+	struct hmap *map = kh_create(test, 2000, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, STABLE_SET, 700);
+	u32 id, aborts = 0, mid_call = 0;
+	struct hmap_cursor saved;
+	struct dump_run *d;
+	int ret;
+
+	for (id = 0; id < m->n; id++)
+		kh_model_insert(test, map, m, id, 0, HMAP_PUT_NOEXIST);
+	d = dump_run_new(test, map, m, NULL, 4096);
+	d->fail_errno = -EFAULT;
+	d->fail_at = gaps[0];
+	while (!d->cur.done) {
+		KUNIT_ASSERT_LT_MSG(test, d->calls, 4 * m->n + 100,
+				    "dump does not end");
+		saved = d->cur;
+		ret = dump_call(test, d, 5 * KEY_REC_MAX);
+		if (ret == -EFAULT) {
+			aborts++;
+			mid_call += d->taken > 0;
+			d->fail_at = d->emits + gaps[aborts % ARRAY_SIZE(gaps)];
+			KUNIT_EXPECT_FALSE(test, d->cur.done);
+			if (retry) {
+				d->cur = saved;
+				continue;
+			}
+			/* What the emit calls took before the failure. */
+			ret = d->taken;
+		}
+		KUNIT_ASSERT_GE_MSG(test, ret, 0, "hmap_dump: %d", ret);
+		d->records += ret;
+		parse_records(test, d, ret);
+		if (kh_failed(test))
+			return;
+	}
+	kunit_info(test, "%u calls, %u aborted, %u of them mid-call", d->calls,
+		   aborts, mid_call);
+	KUNIT_EXPECT_GT(test, mid_call, 20);
+	expect_stable_once(test, d);
+	KUNIT_EXPECT_EQ(test, d->records, m->n);
 }
 
 /* A still map, dumped with buffers of 1 record, a few, and plenty. */
@@ -283,7 +434,7 @@ static void hmap_dump_still(struct kunit *test)
 	u32 id;
 
 	for (id = 0; id < m->n; id++)
-		kh_model_insert(test, map, m, id, 0, HMAP_NOEXIST);
+		kh_model_insert(test, map, m, id, 0, HMAP_PUT_NOEXIST);
 	d = dump_run_new(test, map, m, NULL, max_t(size_t, size, 4096));
 	while (!d->cur.done) {
 		KUNIT_ASSERT_LT_MSG(test, d->calls, 4 * m->n + 100,
@@ -294,14 +445,14 @@ static void hmap_dump_still(struct kunit *test)
 	}
 	expect_stable_once(test, d);
 	KUNIT_EXPECT_EQ(test, d->records, m->n);
-	KUNIT_EXPECT_EQ(test, d->enospc, 0);
+	KUNIT_EXPECT_EQ(test, d->fulls, 0);
 }
 
 /*
  * The map changes between calls; stable keys must come back exactly once.
  * Between calls: @ins volatile keys inserted, @del deleted, worker on or
  * off, the buffer @nrec biggest records (or 24 bytes, the smallest record,
- * so -ENOSPC happens on the way).
+ * so the emit function refuses groups on the way).
  */
 struct moving_case {
 	const char *desc;
@@ -340,13 +491,13 @@ static void hmap_dump_moving(struct kunit *test)
 	for (id = 0; id < max(nstable, c->vol_start); id++) {
 		if (id < nstable)
 			kh_model_insert(test, map, st, id, id & 3,
-					HMAP_NOEXIST);
+					HMAP_PUT_NOEXIST);
 		if (id < c->vol_start)
-			kh_model_insert(test, map, vol, id, 0, HMAP_NOEXIST);
+			kh_model_insert(test, map, vol, id, 0, HMAP_PUT_NOEXIST);
 	}
 	next_ins = c->vol_start;
-	hmap_test_set_worker(map, c->worker);
-	hmap_test_run_worker(map);
+	hmap_set_worker_enabled(map, c->worker);
+	hmap_worker_run(map);
 	s0 = kh_stats(map);
 
 	d = dump_run_new(test, map, st, vol, 4096);
@@ -357,15 +508,15 @@ static void hmap_dump_moving(struct kunit *test)
 			return;
 		for (i = 0; i < c->ins && next_ins < nvol; i++)
 			kh_model_insert(test, map, vol, next_ins++, 0,
-					HMAP_NOEXIST);
+					HMAP_PUT_NOEXIST);
 		for (i = 0; i < c->del && next_del < next_ins; i++)
 			kh_model_delete(test, map, vol, next_del++);
 	}
 	s = kh_stats(map);
 	for (id = 0; id < nvol; id++)
 		vol_dups += d->vol_seen[id] > 1;
-	kunit_info(test, "%u calls, %u records (%u -ENOSPC, %u empty), map %llu -> %llu entries, B %u -> %u, %llu grows, %llu shrinks, %llu same-size during the dump; %u volatile keys returned twice",
-		   d->calls, d->records, d->enospc, d->empty_calls, s0.count,
+	kunit_info(test, "%u calls, %u records (%u refused groups, %u empty), map %llu -> %llu entries, B %llu -> %llu, %llu grows, %llu shrinks, %llu same-size during the dump; %u volatile keys returned twice",
+		   d->calls, d->records, d->fulls, d->empty_calls, s0.count,
 		   s.count, s0.log2_buckets, s.log2_buckets,
 		   s.grows - s0.grows, s.shrinks - s0.shrinks,
 		   s.same_size_grows - s0.same_size_grows, vol_dups);
@@ -375,7 +526,7 @@ static void hmap_dump_moving(struct kunit *test)
 	KUNIT_EXPECT_GE_MSG(test, s.shrinks - s0.shrinks, c->min_shrinks,
 			    "the map did not shrink enough during the dump");
 	if (c->size < KEY_REC_MAX)
-		KUNIT_EXPECT_GT(test, d->enospc, 0);
+		KUNIT_EXPECT_GT(test, d->fulls, 0);
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
@@ -384,11 +535,6 @@ static void hmap_dump_moving(struct kunit *test)
  * spread; dumped with a buffer of one record, still and while growing.
  */
 static const char * const collide_modes[] = { "still", "growing" };
-
-static void str_desc(const char * const *v, char *desc)
-{
-	strscpy(desc, *v, KUNIT_PARAM_DESC_SIZE);
-}
 
 KUNIT_ARRAY_PARAM(collide_modes, collide_modes, str_desc);
 
@@ -399,7 +545,7 @@ static int finsert(struct hmap *map, u32 id)
 	struct kh_fkey k = kh_fkey(hash, id);
 	u32 v = id;
 
-	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_NOEXIST);
+	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_PUT_NOEXIST);
 }
 
 static void hmap_dump_equal_hashes(struct kunit *test)
@@ -407,12 +553,12 @@ static void hmap_dump_equal_hashes(struct kunit *test)
 	const bool growing = !strcmp(*(const char * const *)test->param_value,
 				     "growing");
 	const u32 n = 240, nmax = 3000;
-	const size_t rs = HMAP_DUMP_REC_SIZE(sizeof(struct kh_fkey), 4);
+	const size_t rs = REC_SIZE(sizeof(struct kh_fkey), 4);
 	struct hmap *map = kh_create_forced(test, nmax, 0);
 	u32 id, next = n, missed = 0, dup = 0;
 	struct dump_run *d;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	for (id = 0; id < n; id++)
 		KUNIT_ASSERT_EQ(test, finsert(map, id), 0);
 	d = dump_run_new(test, map, NULL, NULL, 64 * rs);
@@ -442,13 +588,14 @@ static void hmap_dump_equal_hashes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d->bad, 0);
 	if (growing)
 		KUNIT_EXPECT_GE(test, kh_stats(map).grows, 6);
-	kunit_info(test, "%u calls, %u records, %u -ENOSPC", d->calls,
-		   d->records, d->enospc);
+	kunit_info(test, "%u calls, %u records, %u refused groups", d->calls,
+		   d->records, d->fulls);
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
 static struct kunit_case hmap_dump_cases[] = {
 	KUNIT_CASE(hmap_dump_format),
+	KUNIT_CASE_PARAM(hmap_dump_abort, abort_modes_gen_params),
 	KUNIT_CASE_PARAM(hmap_dump_still, buf_records_gen_params),
 	KUNIT_CASE_PARAM_ATTR(hmap_dump_moving, moving_cases_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),

@@ -13,14 +13,55 @@
 #include "hmap.h"
 #include "hmap_test.h"
 
+/*
+ * Test hooks on top of the core's static stubs (include/hmap_test.h).
+ * Their state is kept here, per map, for the test that set it; a stub
+ * redirects only calls made by that test's thread, or by a thread that
+ * kh_adopt_test() joined to the test.
+ */
+
+/**
+ * typedef kh_hash_fn - a hash that replaces a map's keyed hash in a test
+ * @key: the key.
+ * @key_len: its length.
+ *
+ * Return: the 64-bit hash the map is to use for @key.
+ */
+typedef u64 (*kh_hash_fn)(const void *key, u32 key_len);
+
+/**
+ * typedef kh_race_fn - what a test does at one of the core's race windows
+ * @map: the map.
+ * @where: which window.
+ * @arg: what the test gave kh_set_race().
+ *
+ * Context: that of the window (see &enum hmap_race_point): inside
+ * rcu_read_lock() at HMAP_RACE_LOOKUP, so it may only sleep at the others.
+ */
+typedef void (*kh_race_fn)(const struct hmap *map, enum hmap_race_point where,
+			   void *arg);
+
+void kh_set_hash(struct kunit *test, struct hmap *map, kh_hash_fn fn);
+void kh_fail_allocs(struct kunit *test, struct hmap *map, unsigned int skip,
+		    unsigned int count);
+unsigned int kh_allocs_failed(struct hmap *map);
+size_t kh_largest_alloc(struct hmap *map);
+void kh_set_race(struct kunit *test, struct hmap *map, kh_race_fn fn,
+		 void *arg);
+void kh_forget(struct hmap *map);
+void kh_adopt_test(struct kunit *test);
+
 /* Go's load factor, 6.5, as the fraction 13/2. */
 #define KH_LOAD_NUM	13
 #define KH_LOAD_DEN	2
 
-/*
- * kh_grow_threshold() - the count at which the next new key starts a
- * doubling of a map with 2^@b buckets: a new key grows the map when
- * count + 1 > 8 && count + 1 > 6.5 * 2^b, i.e. when count reaches this.
+/**
+ * kh_grow_threshold() - when the next new key starts a doubling
+ * @b: B of the map: it has 2^@b buckets.
+ *
+ * A new key grows the map when count + 1 > 8 && count + 1 > 6.5 * 2^b.
+ *
+ * Return: the count at which that happens.
  */
 static inline u64 kh_grow_threshold(unsigned int b)
 {
@@ -29,9 +70,12 @@ static inline u64 kh_grow_threshold(unsigned int b)
 	return max_t(u64, t, 8);
 }
 
-/*
- * kh_shrink_starts() - whether a delete leaving @count entries in a map of
- * 2^@b buckets starts a halving (load below 6.5 / 4 = 1.625).
+/**
+ * kh_shrink_starts() - whether a delete starts a halving
+ * @count: entries the delete leaves.
+ * @b: B of the map: it has 2^@b buckets.
+ *
+ * Return: whether the load falls below 6.5 / 4 = 1.625.
  */
 static inline bool kh_shrink_starts(u64 count, unsigned int b)
 {
@@ -60,7 +104,14 @@ static inline struct kh_fkey kh_fkey(u64 hash, u64 id)
 	return (struct kh_fkey){ .hash = hash, .id = id };
 }
 
-/* kh_hash() - builds a 64-bit hash from a top byte, middle bits and bucket */
+/**
+ * kh_hash() - a 64-bit hash made of a top byte, middle bits and low bits
+ * @top: the top byte (the tophash before the core bumps values below 5).
+ * @mid: 24 bits above the low 32.
+ * @low: the low 32 bits, which choose the bucket at any B up to 32.
+ *
+ * Return: the hash.
+ */
 static inline u64 kh_hash(u8 top, u32 mid, u32 low)
 {
 	return ((u64)top << 56) | ((u64)(mid & 0xffffff) << 32) | low;
@@ -79,6 +130,25 @@ struct hmap *kh_create(struct kunit *test, u32 max_entries, u32 max_key,
 struct hmap *kh_create_forced(struct kunit *test, u32 max_entries,
 			      u32 size_hint);
 
+/* A HMAP_RESIZING_* value's name, from the UAPI's one list of them. */
+static inline const char *kh_kind_name(u64 kind)
+{
+#define KH_KIND(value, name) { value, name },
+	static const struct {
+		u32 value;
+		const char *name;
+	} kinds[] = {
+		HMAP_RESIZING_KINDS(KH_KIND, KH_KIND)
+	};
+#undef KH_KIND
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].value == kind)
+			return kinds[i].name;
+	return "unknown";
+}
+
 static inline struct hmap_stats kh_stats(struct hmap *map)
 {
 	struct hmap_stats s;
@@ -87,13 +157,13 @@ static inline struct hmap_stats kh_stats(struct hmap *map)
 	return s;
 }
 
-/* Fails the test unless hmap_test_check() finds @map consistent. */
+/* Fails the test unless hmap_check() finds @map consistent. */
 #define KH_ASSERT_CONSISTENT(test, map)					\
 	do {								\
 		char __why[160] = "";					\
-		int __ret = hmap_test_check(map, __why, sizeof(__why));	\
+		int __ret = hmap_check(map, __why, sizeof(__why));	\
 		KUNIT_ASSERT_EQ_MSG(test, __ret, 0,			\
-				    "hmap_test_check: %s", __why);	\
+				    "hmap_check: %s", __why);		\
 	} while (0)
 
 /*
@@ -103,8 +173,8 @@ static inline struct hmap_stats kh_stats(struct hmap *map)
  * @present: whether id is in the map.
  * @gen: the generation of its value (see kh_fill_value()).
  * @count: how many are present.
- * @allow_enomem: -ENOMEM is an acceptable result of a write (which then
- *	must leave the map unchanged).
+ * @allow_enomem: -ENOMEM is an acceptable result of an insert (which then
+ *	must leave the map unchanged); a removal never returns it.
  * @shares_map: other keys are in the map too: its count is not ours.
  * @reported: failed operations reported so far (see kh_model_report()).
  */
@@ -151,6 +221,7 @@ void kh_model_verify(struct kunit *test, struct hmap *map,
  * @last_write_step: write_step of the last event of a write.
  * @bad: events that contradict the tracepoints' contract.
  * @dones: hmap_resize_done events.
+ * @abandons: hmap_resize_abandon events (a clear dropped the resize).
  * @done_kind: kind of the last resize done.
  * @done_old_b: its old B.
  * @done_new_b: its new B.
@@ -169,6 +240,7 @@ struct kh_trace_counts {
 	u32 last_write_step;
 	unsigned int bad;
 	unsigned int dones;
+	unsigned int abandons;
 	u32 done_kind, done_old_b, done_new_b;
 	u64 done_writes, done_worker, done_moved;
 	u64 done_bad_buckets;

@@ -2,24 +2,22 @@
 /*
  * hmap KUnit suites: growth (exact threshold, X/Y split, at most two old
  * chains per write, writes during a resize, background completion),
- * same-size growth, and shrink with its hysteresis.
+ * same-size growth, shrink with its hysteresis, and the bucket arrays
+ * (no write allocates a large one; spare arrays).
  *
  * Most cases turn the background worker off, so that a resize advances
- * only by writes (and hmap_test_run_worker()) and every count is exact; the
+ * only by writes (and hmap_worker_run()) and every count is exact; the
  * tracepoint recorder (kh_trace) and the statistics both watch each step.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "hmap_kunit.h"
-
-static const char * const kind_name[] = {
-	[HMAP_RESIZE_NONE] = "none",
-	[HMAP_RESIZE_GROW] = "grow",
-	[HMAP_RESIZE_SAME_SIZE] = "same_size",
-	[HMAP_RESIZE_SHRINK] = "shrink",
-};
 
 /* Inserts ids [from, to) of @m with generation @gen; stops at a failure. */
 static void fill(struct kunit *test, struct hmap *map, struct kh_model *m,
@@ -29,7 +27,7 @@ static void fill(struct kunit *test, struct hmap *map, struct kh_model *m,
 
 	for (id = from; id < to; id++)
 		KUNIT_ASSERT_EQ_MSG(test, kh_model_insert(test, map, m, id, gen,
-							  HMAP_NOEXIST), 0,
+							  HMAP_PUT_NOEXIST), 0,
 				    "insert id %u", id);
 }
 
@@ -69,10 +67,10 @@ static u64 write_end(struct kunit *test, struct hmap *map,
 			    what, id);
 	KUNIT_EXPECT_LE_MSG(test, steps, 2,
 			    "%s %u evacuated more than 2 old chains", what, id);
-	if (w->s.resize != HMAP_RESIZE_NONE)
+	if (w->s.resize != HMAP_RESIZING_NONE)
 		KUNIT_EXPECT_GE_MSG(test, steps, 1,
 				    "%s %u during a %s did no evacuation", what,
-				    id, kind_name[w->s.resize]);
+				    id, kh_kind_name(w->s.resize));
 	KUNIT_EXPECT_EQ_MSG(test, t.worker_steps, w->t.worker_steps,
 			    "%s %u: the worker ran while disabled", what, id);
 	KUNIT_EXPECT_EQ_MSG(test, s.evacuated_by_worker,
@@ -128,26 +126,26 @@ static void hmap_grow_threshold(struct kunit *test)
 	struct hmap_stats s;
 	struct wwatch w;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, b);
 	fill(test, map, m, 0, t, 0);
-	kh_model_insert(test, map, m, 0, 1, HMAP_ANY);
-	kh_model_insert(test, map, m, 1, 1, HMAP_NOEXIST);
-	kh_model_insert(test, map, m, 2, 1, HMAP_EXIST);
-	kh_model_insert(test, map, m, t + 5, 1, HMAP_EXIST);
+	kh_model_insert(test, map, m, 0, 1, HMAP_PUT_ANY);
+	kh_model_insert(test, map, m, 1, 1, HMAP_PUT_NOEXIST);
+	kh_model_insert(test, map, m, 2, 1, HMAP_PUT_EXIST);
+	kh_model_insert(test, map, m, t + 5, 1, HMAP_PUT_EXIST);
 	kh_model_delete(test, map, m, 3);
 	kh_model_delete(test, map, m, 3);
-	kh_model_insert(test, map, m, 3, 2, HMAP_NOEXIST);
+	kh_model_insert(test, map, m, 3, 2, HMAP_PUT_NOEXIST);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, t);
 	KUNIT_EXPECT_EQ_MSG(test, s.grows, 0, "grew at %u entries, B=%u", t, b);
 	KUNIT_EXPECT_EQ(test, s.shrinks + s.same_size_grows, 0);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, b);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).starts, 0);
 
 	write_begin(map, tr, &w);
-	kh_model_insert(test, map, m, t, 0, HMAP_NOEXIST);
+	kh_model_insert(test, map, m, t, 0, HMAP_PUT_NOEXIST);
 	write_end(test, map, tr, &w, "insert", t);
 	s = kh_stats(map);
 	tc = kh_trace_snap(tr);
@@ -156,7 +154,7 @@ static void hmap_grow_threshold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.count, t + 1);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, b + 1);
 	KUNIT_EXPECT_EQ(test, tc.starts, 1);
-	KUNIT_EXPECT_EQ(test, tc.start_kind, HMAP_RESIZE_GROW);
+	KUNIT_EXPECT_EQ(test, tc.start_kind, HMAP_RESIZING_GROW);
 	KUNIT_EXPECT_EQ(test, tc.start_old_b, b);
 	KUNIT_EXPECT_EQ(test, tc.start_new_b, b + 1);
 	KUNIT_EXPECT_EQ_MSG(test, tc.start_count, t,
@@ -165,10 +163,10 @@ static void hmap_grow_threshold(struct kunit *test)
 			    "the write that started the grow evacuated nothing");
 	if (b <= 1) {
 		/* 1 or 2 old buckets: that one write finished the grow. */
-		KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+		KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 		KUNIT_EXPECT_EQ(test, tc.dones, 1);
 	} else {
-		KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_GROW);
+		KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_GROW);
 		KUNIT_EXPECT_EQ(test, s.old_log2_buckets, b);
 		KUNIT_EXPECT_EQ(test, s.old_buckets, 1ULL << b);
 		KUNIT_EXPECT_GE(test, s.nevacuate, 1);
@@ -178,13 +176,13 @@ static void hmap_grow_threshold(struct kunit *test)
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	s = kh_stats(map);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.old_buckets, 0);
 	KUNIT_EXPECT_EQ(test, s.evacuated_by_writes + s.evacuated_by_worker,
 			1ULL << b);
-	expect_resize_done(test, tr, HMAP_RESIZE_GROW, b, b + 1);
+	expect_resize_done(test, tr, HMAP_RESIZING_GROW, b, b + 1);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -206,28 +204,28 @@ static void hmap_grow_sequence(struct kunit *test)
 	struct wwatch w;
 	u32 id;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	for (id = 0; id < n; id++) {
 		bool start;
 
 		write_begin(map, tr, &w);
-		start = w.s.resize == HMAP_RESIZE_NONE &&
+		start = w.s.resize == HMAP_RESIZING_NONE &&
 			w.s.count >= kh_grow_threshold(w.s.log2_buckets);
-		if (w.s.resize != HMAP_RESIZE_NONE &&
+		if (w.s.resize != HMAP_RESIZING_NONE &&
 		    w.s.count >= kh_grow_threshold(w.s.log2_buckets))
 			late++;
 		KUNIT_ASSERT_EQ(test, kh_model_insert(test, map, m, id, 0,
-						      HMAP_NOEXIST), 0);
+						      HMAP_PUT_NOEXIST), 0);
 		write_end(test, map, tr, &w, "insert", id);
 		s = kh_stats(map);
 		if (s.grows != w.s.grows + start && wrong++ < 3)
 			KUNIT_FAIL(test,
-				   "insert %u at count %llu B=%u resize=%u: grows %llu -> %llu",
+				   "insert %u at count %llu B=%llu resize=%llu: grows %llu -> %llu",
 				   id, w.s.count, w.s.log2_buckets, w.s.resize,
 				   w.s.grows, s.grows);
-		if (s.resize == HMAP_RESIZE_NONE &&
-		    w.s.resize != HMAP_RESIZE_NONE)
-			expect_resize_done(test, tr, HMAP_RESIZE_GROW,
+		if (s.resize == HMAP_RESIZING_NONE &&
+		    w.s.resize != HMAP_RESIZING_NONE)
+			expect_resize_done(test, tr, HMAP_RESIZING_GROW,
 					   w.s.old_log2_buckets,
 					   w.s.log2_buckets);
 		if (kh_failed(test))
@@ -264,7 +262,7 @@ static int xy_insert(struct hmap *map, u64 hash, u32 id)
 	struct kh_fkey k = kh_fkey(hash, id);
 	u32 v = id;
 
-	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_NOEXIST);
+	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_PUT_NOEXIST);
 }
 
 static int xy_lookup(struct hmap *map, u64 hash, u32 id)
@@ -284,7 +282,7 @@ static void hmap_grow_xy_split(struct kunit *test)
 	u32 b, j, id = 0;
 
 	tr = kh_trace_attach(test, map);
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 2);
 	for (b = 0; b < 4; b++) {
 		for (j = 0; j < xy_x[b] + xy_y[b]; j++, id++) {
@@ -299,15 +297,15 @@ static void hmap_grow_xy_split(struct kunit *test)
 	/* The 27th key, in old bucket 2: its chain is evacuated first. */
 	hashes[26] = xy_hash(2, false, 26);
 	KUNIT_ASSERT_EQ(test, xy_insert(map, hashes[26], 26), 0);
-	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_GROW);
 	KUNIT_EXPECT_EQ_MSG(test, tr->evacs[2], 1,
 			    "the grow's first write did not evacuate its key's chain");
 	for (id = 0; id < 27; id++)
 		KUNIT_EXPECT_EQ_MSG(test, xy_lookup(map, hashes[id], id), 0,
 				    "key %u mid-grow", id);
-	hmap_test_run_worker(map);
-	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZE_NONE);
-	expect_resize_done(test, tr, HMAP_RESIZE_GROW, 2, 3);
+	hmap_worker_run(map);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
+	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 2, 3);
 	for (b = 0; b < 4; b++) {
 		KUNIT_EXPECT_EQ_MSG(test, tr->moved_x[b], xy_x[b],
 				    "old bucket %u: moved to X (new %u)", b, b);
@@ -329,12 +327,12 @@ static void hmap_grow_xy_split(struct kunit *test)
  */
 struct during_case {
 	const char *desc;
-	enum hmap_resize_kind kind;
+	u32 kind;
 };
 
 static const struct during_case during_cases[] = {
-	{ "grow_9_to_10", HMAP_RESIZE_GROW },
-	{ "shrink_10_to_9", HMAP_RESIZE_SHRINK },
+	{ "grow_9_to_10", HMAP_RESIZING_GROW },
+	{ "shrink_10_to_9", HMAP_RESIZING_SHRINK },
 };
 
 KUNIT_ARRAY_PARAM_DESC(during_cases, during_cases, desc);
@@ -386,17 +384,17 @@ static void hmap_writes_during_resize(struct kunit *test)
 	struct hmap_stats s;
 	struct wwatch w;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	prandom_seed_state(&rnd, 42);
 	/* The 3329th key starts a grow from B=9 to B=10. */
 	fill(test, map, m, 0, 3328, 0);
 	tr = kh_trace_attach(test, map);
 	next = 3329;
-	kh_model_insert(test, map, m, 3328, 0, HMAP_NOEXIST);
-	if (c->kind == HMAP_RESIZE_SHRINK) {
-		hmap_test_run_worker(map);
+	kh_model_insert(test, map, m, 3328, 0, HMAP_PUT_NOEXIST);
+	if (c->kind == HMAP_RESIZING_SHRINK) {
+		hmap_worker_run(map);
 		/* At B=10 a delete leaving 1663 (< 1664) starts a shrink. */
-		while (kh_stats(map).resize == HMAP_RESIZE_NONE) {
+		while (kh_stats(map).resize == HMAP_RESIZING_NONE) {
 			KUNIT_ASSERT_GT(test, m->count, 1000);
 			KUNIT_ASSERT_EQ(test, kh_model_delete(test, map, m,
 							      (u32)m->count - 1),
@@ -407,9 +405,9 @@ static void hmap_writes_during_resize(struct kunit *test)
 	s = kh_stats(map);
 	KUNIT_ASSERT_EQ(test, s.resize, c->kind);
 	KUNIT_ASSERT_EQ(test, s.old_log2_buckets,
-			c->kind == HMAP_RESIZE_GROW ? 9 : 10);
+			c->kind == HMAP_RESIZING_GROW ? 9 : 10);
 
-	while (kh_stats(map).resize != HMAP_RESIZE_NONE) {
+	while (kh_stats(map).resize != HMAP_RESIZING_NONE) {
 		u32 op = prandom_u32_state(&rnd) % 9;
 		u32 r = prandom_u32_state(&rnd);
 		u32 id = pick_present(m, r % next, next);
@@ -426,24 +424,24 @@ static void hmap_writes_during_resize(struct kunit *test)
 		case 0:
 			what = "insert new";
 			id = next++;
-			kh_model_insert(test, map, m, id, gen++, HMAP_NOEXIST);
+			kh_model_insert(test, map, m, id, gen++, HMAP_PUT_NOEXIST);
 			break;
 		case 1:
 			what = "update ANY";
-			kh_model_insert(test, map, m, id, gen++, HMAP_ANY);
+			kh_model_insert(test, map, m, id, gen++, HMAP_PUT_ANY);
 			break;
 		case 2:
 			what = "update EXIST";
-			kh_model_insert(test, map, m, id, gen++, HMAP_EXIST);
+			kh_model_insert(test, map, m, id, gen++, HMAP_PUT_EXIST);
 			break;
 		case 3:
 			what = "NOEXIST on present";
-			kh_model_insert(test, map, m, id, gen++, HMAP_NOEXIST);
+			kh_model_insert(test, map, m, id, gen++, HMAP_PUT_NOEXIST);
 			break;
 		case 4:
 			what = "EXIST on absent";
 			id = absent;
-			kh_model_insert(test, map, m, id, gen++, HMAP_EXIST);
+			kh_model_insert(test, map, m, id, gen++, HMAP_PUT_EXIST);
 			break;
 		case 5:
 			what = "delete";
@@ -475,9 +473,9 @@ static void hmap_writes_during_resize(struct kunit *test)
 			return;
 	}
 	kunit_info(test, "%u writes finished the %s; they evacuated 0/1/2 chains: %u/%u/%u",
-		   ops, kind_name[c->kind], hist[0], hist[1], hist[2]);
-	expect_resize_done(test, tr, c->kind, c->kind == HMAP_RESIZE_GROW ? 9 : 10,
-			   c->kind == HMAP_RESIZE_GROW ? 10 : 9);
+		   ops, kh_kind_name(c->kind), hist[0], hist[1], hist[2]);
+	expect_resize_done(test, tr, c->kind, c->kind == HMAP_RESIZING_GROW ? 9 : 10,
+			   c->kind == HMAP_RESIZING_GROW ? 10 : 9);
 	/* Lookups never evacuate. */
 	write_begin(map, tr, &w);
 	kh_model_verify(test, map, m);
@@ -496,14 +494,14 @@ static void hmap_lookups_do_not_evacuate(struct kunit *test)
 	struct kh_model *m = kh_model_new(test, 7, 900);
 	struct hmap_stats s0, s;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	fill(test, map, m, 0, 833, 0);	/* the 833rd starts B 7 -> 8 */
 	s0 = kh_stats(map);
-	KUNIT_ASSERT_EQ(test, s0.resize, HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_EQ(test, s0.resize, HMAP_RESIZING_GROW);
 	kh_model_verify(test, map, m);
 	kh_model_verify(test, map, m);
 	s = kh_stats(map);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_GROW);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_GROW);
 	KUNIT_EXPECT_EQ(test, s.nevacuate, s0.nevacuate);
 	KUNIT_EXPECT_EQ(test, s.evacuated_by_writes, s0.evacuated_by_writes);
 	KH_ASSERT_CONSISTENT(test, map);
@@ -525,7 +523,7 @@ static int ss_insert(struct hmap *map, u32 bucket, u32 j)
 	struct kh_fkey k = kh_fkey(ss_hash(bucket, j), bucket * 16 + j);
 	u32 v = bucket * 16 + j;
 
-	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_NOEXIST);
+	return hmap_insert(map, &k, sizeof(k), &v, sizeof(v), HMAP_PUT_NOEXIST);
 }
 
 static int ss_delete(struct hmap *map, u32 bucket, u32 j)
@@ -564,7 +562,7 @@ static void ss_build(struct kunit *test, struct hmap *map)
 	KUNIT_ASSERT_EQ_MSG(test, s.same_size_grows, 0,
 			    "same-size grow before the 16th overflow bucket was there at a check");
 	KUNIT_ASSERT_EQ(test, s.grows + s.shrinks, 0);
-	KUNIT_ASSERT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 }
 
 static const char * const ss_triggers[] = { "delete", "insert" };
@@ -586,7 +584,7 @@ static void hmap_same_size_grow(struct kunit *test)
 	struct wwatch w;
 	u32 b, j;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	ss_build(test, map);
 	s0 = kh_stats(map);
 
@@ -599,11 +597,11 @@ static void hmap_same_size_grow(struct kunit *test)
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.same_size_grows, 1);
 	KUNIT_EXPECT_EQ(test, s.grows + s.shrinks, 0);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_SAME_SIZE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_SAME_SIZE);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 4);
 	KUNIT_EXPECT_EQ(test, s.old_log2_buckets, 4);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_kind,
-			HMAP_RESIZE_SAME_SIZE);
+			HMAP_RESIZING_SAME_SIZE);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_new_b, 4);
 	KH_ASSERT_CONSISTENT(test, map);
 
@@ -613,10 +611,10 @@ static void hmap_same_size_grow(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ss_delete(map, 15, j), 0);
 		write_end(test, map, tr, &w, "delete", j);
 	}
-	hmap_test_run_worker(map);
-	expect_resize_done(test, tr, HMAP_RESIZE_SAME_SIZE, 4, 4);
+	hmap_worker_run(map);
+	expect_resize_done(test, tr, HMAP_RESIZING_SAME_SIZE, 4, 4);
 	s = kh_stats(map);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.count, 48 + by_insert);
 	/*
 	 * Rebuilt chains need no overflow bucket, but for bucket 15 in the
@@ -638,7 +636,7 @@ static void hmap_same_size_grow(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ss_delete(map, b, 0), 0);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.same_size_grows, 1);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
@@ -647,9 +645,9 @@ static void hmap_same_size_grow(struct kunit *test)
  * further write; that write did 1 or 2 steps, the worker all the others.
  */
 static const struct during_case bg_cases[] = {
-	{ "grow_10_to_11", HMAP_RESIZE_GROW },
-	{ "shrink_11_to_10", HMAP_RESIZE_SHRINK },
-	{ "same_size_4", HMAP_RESIZE_SAME_SIZE },
+	{ "grow_10_to_11", HMAP_RESIZING_GROW },
+	{ "shrink_11_to_10", HMAP_RESIZING_SHRINK },
+	{ "same_size_4", HMAP_RESIZING_SAME_SIZE },
 };
 
 KUNIT_ARRAY_PARAM_DESC(bg_cases, bg_cases, desc);
@@ -663,12 +661,12 @@ static void hmap_background_completion(struct kunit *test)
 	struct hmap *map;
 	u32 old_b, new_b;
 
-	if (c->kind == HMAP_RESIZE_SAME_SIZE) {
+	if (c->kind == HMAP_RESIZING_SAME_SIZE) {
 		map = kh_create_forced(test, 1000, 104);
 		tr = kh_trace_attach(test, map);
-		hmap_test_set_worker(map, false);
+		hmap_set_worker_enabled(map, false);
 		ss_build(test, map);
-		hmap_test_set_worker(map, true);
+		hmap_set_worker_enabled(map, true);
 		KUNIT_ASSERT_EQ(test, ss_delete(map, 15, 8), 0);
 		old_b = 4;
 		new_b = 4;
@@ -676,10 +674,13 @@ static void hmap_background_completion(struct kunit *test)
 		map = kh_create(test, 6657, sizeof(struct kh_key), KH_VAL_MAX,
 				0);
 		tr = kh_trace_attach(test, map);
-		fill(test, map, m, 0, 6657, 0);	/* B 10 -> 11 */
+		fill(test, map, m, 0, 6656, 0);
+		/* The worker prepares the 2^11 array: wait for it here. */
+		KUNIT_ASSERT_EQ(test, hmap_prepare_spare(map), 0);
+		fill(test, map, m, 6656, 6657, 0);	/* B 10 -> 11 */
 		old_b = 10;
 		new_b = 11;
-		if (c->kind == HMAP_RESIZE_SHRINK) {
+		if (c->kind == HMAP_RESIZING_SHRINK) {
 			KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
 			/* At B=11 a delete leaving 3327 starts a shrink. */
 			while (m->count > 3327)
@@ -707,7 +708,7 @@ static void hmap_background_completion(struct kunit *test)
 			tc.done_worker);
 	kunit_info(test, "%s done by the worker: %llu steps by writes, %llu by the worker",
 		   c->desc, tc.done_writes, tc.done_worker);
-	if (c->kind != HMAP_RESIZE_SAME_SIZE)
+	if (c->kind != HMAP_RESIZING_SAME_SIZE)
 		kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -731,13 +732,15 @@ static void hmap_grow_10_to_11(struct kunit *test)
 	fill(test, map, m, 0, 6656, 0);
 	KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 10);
+	/* The worker prepares the 2^11 array: wait for it here. */
+	KUNIT_ASSERT_EQ(test, hmap_prepare_spare(map), 0);
 	tr = kh_trace_attach(test, map);
 	for (id = 6656; id < n; id++) {
-		bool resizing = kh_stats(map).resize != HMAP_RESIZE_NONE;
+		bool resizing = kh_stats(map).resize != HMAP_RESIZING_NONE;
 
 		t0 = kh_trace_snap(tr);
 		KUNIT_ASSERT_EQ(test, kh_model_insert(test, map, m, id, 0,
-						      HMAP_NOEXIST), 0);
+						      HMAP_PUT_NOEXIST), 0);
 		tc = kh_trace_snap(tr);
 		max_per_write = max(max_per_write,
 				    tc.write_steps - t0.write_steps);
@@ -746,11 +749,83 @@ static void hmap_grow_10_to_11(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
 	tc = kh_trace_snap(tr);
 	KUNIT_EXPECT_EQ(test, tc.starts, 1);
-	expect_resize_done(test, tr, HMAP_RESIZE_GROW, 10, 11);
+	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 10, 11);
 	KUNIT_EXPECT_LE(test, max_per_write, 2);
 	kunit_info(test, "grow 2^10 -> 2^11: %llu steps by writes, %llu by the worker, at most %llu per write (%llu inserts during the grow), %llu entries moved",
 		   tc.done_writes, tc.done_worker, max_per_write, writes,
 		   tc.done_moved);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+/*
+ * A resize's end reports the old array (hmap_resize_done's old_b) and
+ * retires it with kvfree_rcu(): the report must read the array before it
+ * is handed over. At HMAP_RACE_RETIRE, right after the hand-over, wait
+ * until the array is really freed (kvfree_rcu_barrier()): a read of it
+ * after that is a use-after-free KASAN reports (and fails the test with).
+ * The probe on hmap_resize_done is what makes the core evaluate the
+ * event's arguments at all. Grows from B=0 to B=8, then shrinks to B=3,
+ * every resize finished by a write or hmap_worker_run() on this thread.
+ */
+struct retire_wait {
+	unsigned int retires;
+	unsigned int other;
+};
+
+static void retire_wait_fn(const struct hmap *map, enum hmap_race_point where,
+			   void *arg)
+{
+	struct retire_wait *rw = arg;
+
+	if (where != HMAP_RACE_RETIRE) {
+		rw->other++;
+		return;
+	}
+	rw->retires++;
+	kvfree_rcu_barrier();
+}
+
+static void hmap_resize_done_after_retire(struct kunit *test)
+{
+	struct hmap *map = kh_create(test, 2000, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, 13, 1000);
+	struct retire_wait *rw = kunit_kzalloc(test, sizeof(*rw), GFP_KERNEL);
+	struct kh_trace_counts tc;
+	struct kh_trace *tr;
+	struct hmap_stats s;
+	u32 id;
+
+	KUNIT_ASSERT_NOT_NULL(test, rw);
+	tr = kh_trace_attach(test, map);
+	hmap_set_worker_enabled(map, false);
+	kh_set_race(test, map, retire_wait_fn, rw);
+	fill(test, map, m, 0, m->n, 0);
+	hmap_worker_run(map);
+	s = kh_stats(map);
+	KUNIT_ASSERT_EQ(test, s.log2_buckets, 8);
+	KUNIT_ASSERT_EQ(test, s.grows, 8);
+	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 7, 8);
+	for (id = m->n; m->count > 20; ) {
+		kh_model_delete(test, map, m, --id);
+		if (id % 64 == 0)
+			hmap_worker_run(map);
+	}
+	hmap_worker_run(map);
+	s = kh_stats(map);
+	tc = kh_trace_snap(tr);
+	KUNIT_EXPECT_EQ(test, s.log2_buckets, 3);
+	KUNIT_EXPECT_EQ(test, s.shrinks, 5);
+	KUNIT_EXPECT_EQ(test, tc.done_kind, HMAP_RESIZING_SHRINK);
+	KUNIT_EXPECT_EQ(test, tc.done_old_b, 4);
+	KUNIT_EXPECT_EQ(test, tc.done_new_b, 3);
+	KUNIT_EXPECT_EQ(test, tc.dones, s.grows + s.shrinks + s.same_size_grows);
+	KUNIT_EXPECT_EQ(test, tc.starts, tc.dones);
+	KUNIT_EXPECT_EQ_MSG(test, rw->retires, tc.dones,
+			    "a finished resize did not retire its old array at HMAP_RACE_RETIRE");
+	KUNIT_EXPECT_GT(test, rw->other, 0);
+	KH_EXPECT_TRACE_SANE(test, tr);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -764,6 +839,7 @@ static struct kunit_case hmap_grow_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(hmap_background_completion, bg_cases_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE(hmap_grow_10_to_11),
+	KUNIT_CASE(hmap_resize_done_after_retire),
 	{}
 };
 
@@ -772,8 +848,50 @@ static struct kunit_suite hmap_grow_suite = {
 	.test_cases = hmap_grow_cases,
 };
 
+/*
+ * Go's tooManyOverflowBuckets compares against 2^min(B, 15), but above
+ * B = 15 it counts only one overflow bucket in 2^(B - 15): on the real
+ * count its limit is 2^B at every B. A map at B = 16 with 2^15 buckets
+ * of 9 keys (one overflow bucket each) and 2^15 empty ones has 2^15
+ * overflow buckets, half of 2^B: a rebuild could not shorten a chain,
+ * and Go would not start one. Neither may hmap.
+ */
+static void hmap_same_size_limit_is_nbuckets(struct kunit *test)
+{
+	const u32 full = 1U << 15, per_bucket = 9;	/* 8 slots + 1 */
+	struct hmap *map = kh_create_forced(test, full * per_bucket + 1,
+					       full * per_bucket);
+	struct kh_fkey last = kh_fkey(kh_hash(0xa0, 0, full), U64_MAX);
+	struct hmap_stats s;
+	u32 b, j;
+
+	hmap_set_worker_enabled(map, false);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 16);
+	for (b = 0; b < full; b++) {
+		for (j = 0; j < per_bucket; j++) {
+			struct kh_fkey k = kh_fkey(kh_hash(0xa0 + j, j, b),
+						   (u64)b * per_bucket + j);
+
+			KUNIT_ASSERT_EQ(test, hmap_insert(map, &k, sizeof(k),
+							  &j, sizeof(j), 0), 0);
+		}
+		cond_resched();
+	}
+	/* Inserts check before they add: one more sees all 2^15. */
+	KUNIT_ASSERT_EQ(test, hmap_insert(map, &last, sizeof(last), &b,
+					  sizeof(b), 0), 0);
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.count, (u64)full * per_bucket + 1);
+	KUNIT_EXPECT_EQ(test, s.overflow_buckets, full);
+	KUNIT_EXPECT_EQ_MSG(test, s.same_size_grows, 0,
+			    "a same-size rebuild at B=16 with 2^15 overflow buckets");
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
 static struct kunit_case hmap_same_size_cases[] = {
 	KUNIT_CASE_PARAM(hmap_same_size_grow, ss_triggers_gen_params),
+	KUNIT_CASE_SLOW(hmap_same_size_limit_is_nbuckets),
 	{}
 };
 
@@ -788,9 +906,9 @@ static void grow_to(struct kunit *test, struct hmap *map, struct kh_model *m,
 {
 	fill(test, map, m, (u32)m->count,
 	     b ? (u32)kh_grow_threshold(b - 1) + 1 : 0, 0);
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, b);
-	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
 }
 
 /*
@@ -813,7 +931,7 @@ static void hmap_shrink_threshold(struct kunit *test)
 	struct wwatch w;
 	u32 id;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	grow_to(test, map, m, b);
 	tr = kh_trace_attach(test, map);
 	for (id = (u32)m->count; id-- > 0;) {
@@ -833,16 +951,16 @@ static void hmap_shrink_threshold(struct kunit *test)
 	s = kh_stats(map);
 	/* From B=1 the one write evacuates both old buckets. */
 	KUNIT_EXPECT_EQ(test, s.resize,
-			b == 1 ? HMAP_RESIZE_NONE : HMAP_RESIZE_SHRINK);
+			b == 1 ? HMAP_RESIZING_NONE : HMAP_RESIZING_SHRINK);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, b - 1);
-	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_kind, HMAP_RESIZE_SHRINK);
+	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_kind, HMAP_RESIZING_SHRINK);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_old_b, b);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_new_b, b - 1);
 	KUNIT_EXPECT_EQ(test, kh_trace_snap(tr).start_count, m->count);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
-	hmap_test_run_worker(map);
-	expect_resize_done(test, tr, HMAP_RESIZE_SHRINK, b, b - 1);
+	hmap_worker_run(map);
+	expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, b, b - 1);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -856,16 +974,16 @@ static void hmap_shrink_floor(struct kunit *test)
 	struct hmap_stats s;
 	u32 id;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	fill(test, map, m, 0, 800, 0);		/* B 4 -> 5 -> 6 -> 7 */
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 7);
 	for (id = 0; id < 800; id++) {
 		kh_model_delete(test, map, m, id);
 		if (id % 32 == 0)
-			hmap_test_run_worker(map);
+			hmap_worker_run(map);
 	}
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, 0);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 4);
@@ -889,26 +1007,26 @@ static void hmap_shrink_hysteresis(struct kunit *test)
 	struct hmap_stats s0, s;
 	u32 i, id;
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	grow_to(test, map, m, 5);	/* 105 entries, B=5 */
 	for (id = 104; m->count > 51; id--)
 		KUNIT_ASSERT_EQ(test, kh_model_delete(test, map, m, id), 0);
 	s = kh_stats(map);
 	KUNIT_ASSERT_EQ(test, s.shrinks, 1);
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	s0 = kh_stats(map);
 	KUNIT_ASSERT_EQ(test, s0.log2_buckets, 4);
 	KUNIT_ASSERT_EQ(test, s0.count, 51);
 
 	for (i = 0; i < 5; i++) {
 		for (id = 51; id < 104; id++)
-			kh_model_insert(test, map, m, id, i, HMAP_NOEXIST);
+			kh_model_insert(test, map, m, id, i, HMAP_PUT_NOEXIST);
 		KUNIT_EXPECT_EQ(test, kh_stats(map).count, 104);
 		for (id = 103; id >= 26; id--)
 			kh_model_delete(test, map, m, id);
 		KUNIT_EXPECT_EQ(test, kh_stats(map).count, 26);
 		for (id = 26; id < 51; id++)
-			kh_model_insert(test, map, m, id, i, HMAP_NOEXIST);
+			kh_model_insert(test, map, m, id, i, HMAP_PUT_NOEXIST);
 	}
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.grows, s0.grows);
@@ -919,13 +1037,13 @@ static void hmap_shrink_hysteresis(struct kunit *test)
 	/* At the grow threshold, flip one key in and out. */
 	fill(test, map, m, 51, 104, 9);
 	for (i = 0; i < 200; i++) {
-		kh_model_insert(test, map, m, 104, i, HMAP_NOEXIST);
+		kh_model_insert(test, map, m, 104, i, HMAP_PUT_NOEXIST);
 		kh_model_delete(test, map, m, 104);
 	}
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.grows, s0.grows + 1);
 	KUNIT_EXPECT_EQ(test, s.shrinks, s0.shrinks);
-	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 5);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
@@ -944,7 +1062,7 @@ static void hmap_shrink_merge(struct kunit *test)
 	u64 hashes[27];
 	bool gone[27] = {};
 
-	hmap_test_set_worker(map, false);
+	hmap_set_worker_enabled(map, false);
 	for (b = 0; b < 4; b++) {
 		for (j = 0; j < xy_x[b] + xy_y[b]; j++, id++) {
 			hashes[id] = xy_hash(b, j >= xy_x[b], id);
@@ -953,12 +1071,12 @@ static void hmap_shrink_merge(struct kunit *test)
 	}
 	hashes[26] = xy_hash(2, false, 26);
 	KUNIT_ASSERT_EQ(test, xy_insert(map, hashes[26], 26), 0);
-	hmap_test_run_worker(map);
+	hmap_worker_run(map);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 3);
 	tr = kh_trace_attach(test, map);
 
 	/* Delete keys 0, 1, ... until the shrink starts (count 12). */
-	for (id = 0; kh_stats(map).resize == HMAP_RESIZE_NONE; id++) {
+	for (id = 0; kh_stats(map).resize == HMAP_RESIZING_NONE; id++) {
 		struct kh_fkey k;
 
 		KUNIT_ASSERT_LT_MSG(test, id, 27, "no shrink at count %llu",
@@ -970,8 +1088,8 @@ static void hmap_shrink_merge(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 12);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).log2_buckets, 2);
-	hmap_test_run_worker(map);
-	expect_resize_done(test, tr, HMAP_RESIZE_SHRINK, 3, 2);
+	hmap_worker_run(map);
+	expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, 3, 2);
 	for (id = 0; id < 27; id++)
 		if (!gone[id])
 			held[hashes[id] & 7]++;
@@ -1000,4 +1118,227 @@ static struct kunit_suite hmap_shrink_suite = {
 	.test_cases = hmap_shrink_cases,
 };
 
-kunit_test_suites(&hmap_grow_suite, &hmap_same_size_suite, &hmap_shrink_suite);
+/*
+ * Bucket arrays: no write allocates one in proportion to the table. A
+ * write may allocate an array of up to 2^10 buckets itself (83 KiB); the
+ * arrays of larger resizes are prepared by the worker ahead of need. The
+ * bound checked here, 128 KiB, is what the README promises, and is below
+ * the 166 KiB of a 2^11 array.
+ */
+#define ARRAY_WRITE_BOUND	SZ_128K
+
+/*
+ * With the worker on, grow a map from 0 to 2^13 buckets one insert at a
+ * time, watching every allocation the writes make (the worker's are not
+ * watched): none may exceed the bound, and every grow must still happen.
+ */
+static void hmap_no_write_allocates_array(struct kunit *test)
+{
+	const u32 n = 30000;	/* over 6.5 * 2^12: B reaches 13 */
+	struct hmap *map = kh_create(test, n, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, 14, n);
+	size_t largest = 0, got;
+	u32 id, at = 0;
+
+	kh_fail_allocs(test, map, 0, 0);	/* watch only */
+	for (id = 0; id < n; id++) {
+		KUNIT_ASSERT_EQ(test, kh_model_insert(test, map, m, id, 0,
+						      HMAP_PUT_NOEXIST), 0);
+		got = kh_largest_alloc(map);
+		if (got > largest) {
+			largest = got;
+			at = id;
+		}
+	}
+	KUNIT_EXPECT_LE_MSG(test, largest, ARRAY_WRITE_BOUND,
+			    "insert %u allocated %zu bytes at once", at, largest);
+	KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
+	KUNIT_EXPECT_EQ(test, kh_stats(map).log2_buckets, 13);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).grows, 13);
+	kunit_info(test, "0 -> %u keys, B 0 -> %llu: the largest allocation of a write was %zu bytes (insert %u)",
+		   n, kh_stats(map).log2_buckets, largest, at);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+/*
+ * Without a spare a grow past 2^10 buckets waits, and the map goes on over
+ * its load factor; a spare whose allocation fails changes nothing; once
+ * one is ready the next insert starts the grow with it, allocating nothing
+ * large itself. The test prepares the spares (hmap_set_spares_manual()).
+ */
+static void hmap_spare_array(struct kunit *test)
+{
+	const u32 grow_at = 6657, n = grow_at + 100;	/* 6.5 * 2^10 */
+	struct hmap *map = kh_create(test, n + 1, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, 15, n + 1);
+	struct hmap_stats s0, s;
+
+	hmap_set_spares_manual(map);
+	fill(test, map, m, 0, grow_at - 1, 0);
+	s = kh_stats(map);
+	KUNIT_ASSERT_EQ(test, s.log2_buckets, 10);
+	KUNIT_ASSERT_EQ(test, s.resize, HMAP_RESIZING_NONE);
+
+	/* Over the load factor, no spare: no grow, the keys still go in. */
+	kh_fail_allocs(test, map, 0, 0);
+	fill(test, map, m, grow_at - 1, n, 0);
+	s0 = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s0.log2_buckets, 10);
+	KUNIT_EXPECT_EQ(test, s0.resize, HMAP_RESIZING_NONE);
+	KUNIT_EXPECT_EQ(test, s0.grows, 10);
+	KUNIT_EXPECT_LE(test, kh_largest_alloc(map), ARRAY_WRITE_BOUND);
+	kh_model_verify(test, map, m);
+
+	/* The spare's allocation fails: nothing changes. */
+	kh_fail_allocs(test, map, 0, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, hmap_prepare_spare(map), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, kh_allocs_failed(map), 1);
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.memory_bytes, s0.memory_bytes);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	/* It succeeds: the spare is counted, and blank (hmap_check()). */
+	kh_fail_allocs(test, map, 0, 0);
+	KUNIT_ASSERT_EQ(test, hmap_prepare_spare(map), 0);
+	s = kh_stats(map);
+	KUNIT_EXPECT_GE(test, s.memory_bytes - s0.memory_bytes,
+			81ULL << 11);	/* 2^11 buckets and their flags */
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	/* The next insert starts the grow with it. */
+	kh_largest_alloc(map);
+	fill(test, map, m, n, n + 1, 0);
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_GROW);
+	KUNIT_EXPECT_EQ(test, s.old_log2_buckets, 10);
+	KUNIT_EXPECT_EQ(test, s.log2_buckets, 11);
+	KUNIT_EXPECT_LE(test, kh_largest_alloc(map), ARRAY_WRITE_BOUND);
+	hmap_worker_run(map);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	/* A clear drops what a spare would cost. */
+	KUNIT_ASSERT_EQ(test, hmap_clear(map), 0);
+	KUNIT_EXPECT_LT(test, kh_stats(map).memory_bytes, s0.memory_bytes);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+/*
+ * A writer waits for the chain the worker is evacuating, not for the rest
+ * of its chunk. The worker runs in a thread of the test's; at the third
+ * chain of its first chunk (HMAP_RACE_EVACUATE, map->lock held) it sleeps
+ * until the writer has started to wait for the lock. The writer's own
+ * first evacuation then reads how many chains the worker had evacuated:
+ * the worker must have let go after the one it was in (the third), where
+ * a whole chunk would have been HMAP_WORKER_CHUNK (16).
+ */
+struct yield_probe {
+	struct kunit *test;
+	struct hmap *map;
+	struct task_struct *worker;
+	atomic_t worker_chains;
+	int writer_saw;		/* worker_chains at the writer's evacuation */
+	bool paused;		/* the worker sleeps in its third chain */
+	bool writer_started;
+	bool done;
+};
+
+static void yield_probe_fn(const struct hmap *map, enum hmap_race_point where,
+			   void *arg)
+{
+	struct yield_probe *yp = arg;
+	unsigned int i;
+
+	if (where != HMAP_RACE_EVACUATE)
+		return;
+	if (current != yp->worker) {
+		if (yp->writer_saw < 0)
+			yp->writer_saw = atomic_read(&yp->worker_chains);
+		return;
+	}
+	if (atomic_inc_return(&yp->worker_chains) != 3)
+		return;
+	WRITE_ONCE(yp->paused, true);
+	for (i = 0; i < 250 && !READ_ONCE(yp->writer_started); i++)
+		msleep(20);
+	/* The writer is on its way into mutex_lock(): give it time to wait. */
+	msleep(50);
+}
+
+static int yield_probe_worker(void *arg)
+{
+	struct yield_probe *yp = arg;
+
+	kh_adopt_test(yp->test);
+	hmap_worker_run(yp->map);
+	WRITE_ONCE(yp->done, true);
+	/* kthread_stop() reaps the thread; it must not exit before. */
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+static void hmap_worker_yields_to_writers(struct kunit *test)
+{
+	struct hmap *map = kh_create(test, 4000, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, 14, 4000);
+	struct yield_probe *yp = kunit_kzalloc(test, sizeof(*yp), GFP_KERNEL);
+	struct task_struct *t;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, yp);
+	hmap_set_worker_enabled(map, false);
+	grow_to(test, map, m, 8);
+	/* The insert that starts 2^8 -> 2^9; the worker has 254 chains left. */
+	fill(test, map, m, (u32)m->count, (u32)kh_grow_threshold(8) + 1, 0);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_GROW);
+	yp->test = test;
+	yp->map = map;
+	yp->writer_saw = -1;
+	kh_set_race(test, map, yield_probe_fn, yp);
+	t = kthread_create(yield_probe_worker, yp, "hmap_kunit_yield");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	yp->worker = t;
+	wake_up_process(t);
+	for (i = 0; i < 250 && !READ_ONCE(yp->paused); i++)
+		msleep(20);
+	if (!READ_ONCE(yp->paused))
+		kthread_stop(t);
+	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(yp->paused),
+			      "the worker never reached its third chain");
+	WRITE_ONCE(yp->writer_started, true);
+	KUNIT_EXPECT_EQ(test, kh_model_insert(test, map, m, (u32)m->count, 0,
+					      HMAP_PUT_NOEXIST), 0);
+	for (i = 0; i < 500 && !READ_ONCE(yp->done); i++)
+		msleep(20);
+	kthread_stop(t);
+	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(yp->done),
+			      "the worker did not finish the resize");
+	KUNIT_EXPECT_EQ_MSG(test, yp->writer_saw, 3,
+			    "the worker evacuated %d chains before the waiting writer got the lock",
+			    yp->writer_saw);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+static struct kunit_case hmap_array_cases[] = {
+	KUNIT_CASE_SLOW(hmap_no_write_allocates_array),
+	KUNIT_CASE(hmap_spare_array),
+	KUNIT_CASE(hmap_worker_yields_to_writers),
+	{}
+};
+
+static struct kunit_suite hmap_array_suite = {
+	.name = "hmap_arrays",
+	.test_cases = hmap_array_cases,
+};
+
+kunit_test_suites(&hmap_grow_suite, &hmap_same_size_suite, &hmap_shrink_suite,
+		  &hmap_array_suite);

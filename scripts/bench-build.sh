@@ -3,8 +3,9 @@
 #
 # bench-build.sh FLAVOR - build hmap.ko, the benchmark module and the
 # user-space benchmark for the test kernel FLAVOR (perf for numbers, debug
-# to check the benchmark itself under KASAN/lockdep) and print the
-# directory that holds them:
+# to check the benchmark itself under KASAN/lockdep; um-perf for the
+# User-Mode Linux run, scripts/bench-uml.sh) and print the directory that
+# holds them:
 #
 #   DIR/hmap.ko  DIR/bench/hmap_bench.ko  DIR/bench/hmap_ubench
 #   DIR/userspace/hmapctl (if it builds)
@@ -16,8 +17,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavor=${1:?usage: bench-build.sh debug|perf}
+flavor=${1:?usage: bench-build.sh debug|perf|um-perf}
 kdir=$("$HMAP_ROOT/scripts/build-kernel.sh" "$flavor")
+arch=$(kdir_make_args "$kdir")
 dst=$HMAP_OUT/bench-build/$flavor/src
 log=$HMAP_OUT/bench-build/$flavor/build.log
 mkdir -p "$dst"
@@ -32,8 +34,8 @@ rsync -a --delete --exclude=/out/ --exclude=/.git/ \
 
 # CONFIG_KUNIT= leaves the KUnit suites out: the benchmark needs none.
 {
-	make -C "$kdir" M="$dst" CONFIG_KUNIT= modules &&
-	make -C "$kdir" M="$dst/bench" W=1 \
+	make -C "$kdir" ${arch:+"$arch"} M="$dst" CONFIG_KUNIT= modules &&
+	make -C "$kdir" ${arch:+"$arch"} M="$dst/bench" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$dst/Module.symvers" modules &&
 	make -C "$dst/bench" -f Makefile.ubench \
 		UAPI="$dst/include/uapi" OUT="$dst/bench"

@@ -15,7 +15,10 @@
 # TSC_KHZ  the TSC rate the host measured (see hmap_bench.c: the guest's
 #          own calibration often fails under TCG)
 # PLAN     which benchmarks: smp2, smp1 (full runs) or quick (small N, to
-#          check the machinery)
+#          check the machinery); or compare: scripts/bench-compare.sh's
+#          rounds of the in-kernel benchmark with two builds of hmap, the
+#          other one's directory in $BENCH_BASE, into RESULTS/base/smp2
+#          and RESULTS/new/smp2
 #
 # A benchmark that fails is reported and the others still run; the exit
 # status is the number of failures.
@@ -95,6 +98,67 @@ hmapctl_bench() {
 		fail "hmapctl bench"
 }
 
+# dump_contention N OPS: can read-only users slow writers? A writer's
+# one-ioctl puts (hmapctl bench, OPS of them) on a map of N keys, alone and
+# while two unprivileged processes ("nobody", the device made 0644 for
+# them) dump the whole map in a loop. A dump holds the writer lock for one
+# bucket range at a time; the ratio of the two runs' p99 and max is the
+# cost readers impose on writers.
+dump_contention() {
+	local ctl=$build/userspace/hmapctl n=$1 ops=$2 pids=() reader
+	[ -x "$ctl" ] || { say "no $ctl: skipping dump contention"; return; }
+	say "dump contention: $n keys, $ops puts"
+	"$ctl" clear && "$ctl" fill -q -p dc- "$n" ||
+		{ fail "dump contention: fill $n"; return; }
+	"$ctl" bench -n "$ops" -m single -j \
+		> "$results/dump-contention-alone.json" ||
+		fail "dump contention: bench alone"
+	chmod 0644 /dev/hmap
+	# Each reader prints how many whole dumps it made when it is stopped.
+	for reader in 1 2; do
+		say "dump contention: reader $reader starts"
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			sh -c "n=0; trap 'echo \$n; exit' TERM
+				while '$ctl' dump > /dev/null; do n=\$((n + 1)); done
+				echo \$n" \
+			> "$results/dump-contention-reader$reader.count" &
+		pids+=($!)
+	done
+	sleep 2
+	"$ctl" bench -n "$ops" -m single -j \
+		> "$results/dump-contention-dumping.json" ||
+		fail "dump contention: bench with dumps"
+	kill "${pids[@]}" 2> /dev/null
+	wait "${pids[@]}" 2> /dev/null
+	chmod 0600 /dev/hmap
+	"$ctl" clear
+}
+
+# compare_round R FIRST SECOND: round R of the compare plan, each build
+# (a directory as BUILD is) run in turn: its hmap.ko loaded, then the
+# in-kernel benchmark once at each size. Results go to RESULTS/WHO/smp2,
+# WHO being base for $BENCH_BASE and new for BUILD.
+compare_round() {
+	local r=$1 b who own=$build all=$results
+	shift
+	for b in "$@"; do
+		who=new
+		[ "$b" = "$BENCH_BASE" ] && who=base
+		rmmod hmap 2> /dev/null
+		insmod "$b/hmap.ko" || { fail "insmod $who hmap.ko"; continue; }
+		build=$b results=$all/$who/smp2
+		mkdir -p "$results"
+		cp "$all/env.txt" "$results/"
+		kbench "k8v8-10k-r$r" n=10000 runs=1 workloads=insert
+		kbench "k8v8-100k-r$r" n=100000 runs=1 workloads=insert,lookup \
+			lookup_ops=200000
+		kbench "k8v8-1m-r$r" n=1000000 runs=1 workloads=insert
+		build=$own results=$all
+	done
+	rmmod hmap || fail "rmmod hmap after round $r"
+	insmod "$build/hmap.ko" max_entries=4194304 || fail "insmod hmap"
+}
+
 {
 	echo "kernel=$(uname -r)"
 	echo "nproc=$(nproc)"
@@ -116,6 +180,7 @@ quick)
 	kbench composite n=2000 workloads=composite runs=2
 	test_rhashtable 2000 2
 	ubench k16v64 -n 2000 -k 16 -s 64
+	dump_contention 20000 2000
 	;;
 smp2)
 	kbench k8v8-10k n=10000 runs=3 lookup_ops=100000
@@ -129,6 +194,17 @@ smp2)
 	ubench k16v64 -n 100000 -k 16 -s 64 -r 3
 	ubench k8v8 -n 100000 -k 8 -s 8 -r 3
 	hmapctl_bench -n 100000 -k 16 -s 64
+	dump_contention 200000 20000
+	;;
+compare)
+	# Alternate which build goes first, so drift favours neither.
+	for r in 1 2 3; do
+		if [ $((r % 2)) = 1 ]; then
+			compare_round "$r" "$BENCH_BASE" "$build"
+		else
+			compare_round "$r" "$build" "$BENCH_BASE"
+		fi
+	done
 	;;
 smp1)
 	kbench k8v8-10k n=10000 runs=3 workloads=insert,delete

@@ -112,6 +112,17 @@ def load(results):
                         "avg_ns": round(avg * scale), "avg_ns_guest": avg,
                         "clock_scale": round(scale, 3), "tag": "composite",
                     })
+            elif (name.startswith("dump-contention-") and
+                  name.endswith(".json")):
+                try:
+                    with open(path) as f:
+                        recs.append({"guest": guest,
+                                     "source": "dump-contention",
+                                     "while": name[len("dump-contention-"):
+                                                   -len(".json")],
+                                     "data": json.load(f)})
+                except (OSError, ValueError):
+                    pass
             elif name == "hmapctl-bench.json":
                 try:
                     with open(path) as f:
@@ -411,6 +422,29 @@ def write_plot_data(results, recs):
                 f.write("\n".join(rows) + "\n")
 
 
+def dump_contention_lines(recs):
+    """Writer latency alone vs. with two dump loops, per guest and op."""
+    runs = {}
+    for r in recs:
+        if r.get("source") != "dump-contention":
+            continue
+        for res in r["data"].get("results", []):
+            if res.get("mode") == "single":
+                runs.setdefault((r["guest"], res["op"]), {})[r["while"]] = res
+    out = []
+    for (guest, op), by in sorted(runs.items()):
+        alone, dumping = by.get("alone"), by.get("dumping")
+        if not alone or not dumping:
+            continue
+        cells = []
+        for m in ("p50_us", "p99_us", "p999_us", "max_us"):
+            a, d = alone[m], dumping[m]
+            cells.append("%s %.0f -> %.0f (%s)" % (
+                m[:-3], a, d, "%.1fx" % (d / a) if a > 0 else "-"))
+        out.append("%s %s: %s" % (guest, op, ", ".join(cells)))
+    return out
+
+
 def print_table(title, header, rows):
     if not rows:
         return
@@ -468,6 +502,14 @@ def main():
                 "t = threads)", header, kernel_table(recs))
     print_table("User space: /dev/hmap vs. BPF_MAP_TYPE_HASH through bpf() "
                 "(latency of one syscall, ns)", header, user_table(recs))
+    dc = dump_contention_lines(recs)
+    if dc:
+        print("Read-only users against a writer: one-ioctl puts alone and "
+              "while two\nunprivileged processes dump the map in a loop "
+              "(latency in us):")
+        for line in dc:
+            print("  " + line)
+        print()
     g = goals(recs)
     if g:
         print("Goals of issue 6 (targets, not tests):")

@@ -4,19 +4,23 @@
 # bench.sh - "make bench": hmap against its peers, side by side in the same
 # guest boot, on the perf kernel flavor (no debug options).
 #
-# usage: bench.sh [--quick] [--no-smp1] [--docs] [--flavor F]
+# usage: bench.sh [--quick] [--no-smp1] [--no-uml] [--docs] [--flavor F]
 #
 #   --quick     small N in one guest: checks the machinery in ~2 minutes
 #   --no-smp1   skip the second, single-vCPU guest
+#   --no-uml    skip the User-Mode Linux run (scripts/bench-uml.sh)
 #   --docs      also copy the table and the main plots to docs/bench/, for
 #               docs/benchmarks.md
 #   --flavor F  kernel flavor (default perf; debug checks the benchmark
-#               itself under KASAN and lockdep, numbers meaningless)
+#               itself under KASAN and lockdep, numbers meaningless); the
+#               UML run uses um-F
 #
 # Steps: build the kernel flavor if needed, build hmap.ko, the benchmark
 # module and the user-space benchmark for it (scripts/bench-build.sh),
 # measure the host's TSC rate, boot a 2-vCPU guest and a 1-vCPU guest that
-# run scripts/bench-guest.sh, then write $HMAP_OUT/bench/DATE/ (and the
+# run scripts/bench-guest.sh, then the in-kernel benchmark at native speed
+# in User-Mode Linux (scripts/bench-uml.sh, the report's guest "uml"),
+# then write $HMAP_OUT/bench/DATE/ (and the
 # link $HMAP_OUT/bench/latest): the raw outputs, results.csv, results.json,
 # table.txt and the PNG plots, and print the table.
 #
@@ -25,14 +29,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-quick=0 smp1=1 docs=0 flavor=perf
+quick=0 smp1=1 uml=1 docs=0 flavor=perf
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
 	--no-smp1) smp1=0; shift ;;
+	--no-uml) uml=0; shift ;;
 	--docs) docs=1; shift ;;
 	--flavor) flavor=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -86,6 +91,13 @@ if [ "$quick" = 1 ]; then
 else
 	guest smp2 2 smp2 1200
 	[ "$smp1" = 0 ] || guest smp1 1 smp1 900
+fi
+
+if [ "$uml" = 1 ]; then
+	uml_args=(--flavor "um-$flavor")
+	[ "$quick" = 0 ] || uml_args+=(--quick)
+	"$HMAP_ROOT/scripts/bench-uml.sh" "${uml_args[@]}" "$results/uml" \
+		"$khz" || say "the UML run failed (see above)"
 fi
 
 python3 "$HMAP_ROOT/scripts/bench-report.py" "$results" |

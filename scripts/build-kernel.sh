@@ -2,16 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build-kernel.sh FLAVOR - build (or reuse) the hmap test kernel FLAVOR
-# (debug or perf) from Debian's linux-source-6.12 and print its build
-# directory on stdout. Everything else goes to stderr.
+# (debug, kcsan or perf for QEMU: scripts/kernel/FLAVOR.config over
+# common.config; um-debug or um-perf, User-Mode Linux kernels built with
+# ARCH=um: see kernel_fragments in lib.sh) from Debian's linux-source-6.12
+# and print its build directory on stdout. Everything else goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavor=${1:?usage: build-kernel.sh debug|perf}
-[ -f "$HMAP_ROOT/scripts/kernel/$flavor.config" ] || {
+flavor=${1:?usage: build-kernel.sh debug|kcsan|perf|um-debug|um-perf}
+unknown() {
 	echo "build-kernel: unknown flavor '$flavor'" >&2
 	exit 2
 }
+case "$flavor" in common|um-common) unknown ;; esac
+for fragment in $(kernel_fragments "$flavor"); do
+	[ -f "$fragment" ] || unknown
+done
 
 "$HMAP_ROOT/scripts/deps.sh"
 src=$(ksrc_dir)
@@ -37,13 +43,15 @@ if [ ! -f "$src/.hmap-unpacked" ]; then
 fi
 flock -u 8
 
+arch=$(kernel_arch "$flavor")
+make=(make -C "$src" O="$build" ${arch:+ARCH="$arch"})
 mkdir -p "$build"
 log="$build/build.log"
 # shellcheck disable=SC2046
 cat $(kernel_fragments "$flavor") > "$build/fragment.config"
-make -C "$src" O="$build" KCONFIG_ALLCONFIG="$build/fragment.config" \
-	allnoconfig > "$log" 2>&1
-make -C "$src" O="$build" olddefconfig >> "$log" 2>&1
+"${make[@]}" KCONFIG_ALLCONFIG="$build/fragment.config" allnoconfig \
+	> "$log" 2>&1
+"${make[@]}" olddefconfig >> "$log" 2>&1
 
 # Every option of the fragment must survive olddefconfig.
 dropped=0
@@ -63,7 +71,7 @@ done < "$build/fragment.config"
 
 echo "kernel: building $flavor flavor with $(nproc) jobs (log: $log)" >&2
 start=$SECONDS
-make -C "$src" O="$build" -j"$(nproc)" >> "$log" 2>&1 &
+"${make[@]}" -j"$(nproc)" >> "$log" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
 	sleep 30

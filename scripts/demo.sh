@@ -36,6 +36,20 @@ if [ -x userspace/hmapctl ]; then
 	run hmapctl stats
 	run hmapctl del greeting
 	run hmapctl stats
+	# Two named maps with their own limits, side by side.
+	run mount -t hmap none /sys/fs/hmap
+	run hmapctl create sessions --max-entries 100000 --key-size 16 --value-size 64 --mode 0640
+	run hmapctl create blobs --max-entries 1000 --key-size 255 --value-size 65536 --size-hint 500
+	run hmapctl -m sessions fill -q 3000
+	run hmapctl -m blobs fill -q -s 20000 200
+	run hmapctl -m sessions put 0123456789abcdefX too-long-a-key || true
+	run hmapctl list
+	run ls -li /sys/fs/hmap
+	run hmapctl -m sessions get key-1 key-2 key-3
+	run hmapctl -m blobs freeze
+	run hmapctl -m blobs del key-1 || true
+	run hmapctl destroy sessions blobs
+	run umount /sys/fs/hmap
 else
 	echo "(userspace/hmapctl is not built yet: no CLI session)"
 fi

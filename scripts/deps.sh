@@ -7,6 +7,9 @@
 set -euo pipefail
 
 PACKAGES=(
+	# The kernel builds. The User-Mode Linux kernels (um-debug, um-perf)
+	# need nothing more, to build or to run (scripts/run-uml.sh): a UML
+	# kernel is an ordinary program of the host.
 	build-essential bc bison flex cpio kmod xz-utils rsync
 	libelf-dev libssl-dev
 	python3
@@ -16,6 +19,14 @@ PACKAGES=(
 	bpftrace
 	libbpf-dev
 	gnuplot-nox
+	# make check's static stage: sparse (C=2) on the kernel code
+	sparse
+	# testing/: hmap_core.c natively under ASan, UBSan, TSan and libFuzzer
+	clang libclang-rt-14-dev libfuzzer-14-dev llvm-14 liburcu-dev
+	# make bench-native: the peers hmap's core is measured against
+	g++ pkg-config golang-go libabsl-dev
+	# make deb, make dkms-install and scripts/check-packaging.sh
+	dpkg-dev lintian dkms bash-completion shellcheck
 )
 
 missing=()

@@ -1,22 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-init.sh - PID 1 of the hmap QEMU guest started by run-guest.sh.
+# guest-init.sh - PID 1 of the hmap QEMU guest started by run-guest.sh,
+# and of the User-Mode Linux guest started by run-uml.sh.
 #
 # The guest's root is the host's / (read-only 9p); the host's out/ directory
-# is a second, read-write 9p share (tag "hmapout"). run-guest.sh passes, on
-# the kernel command line:
+# is a second, read-write 9p share (tag "hmapout"); under UML both are
+# hostfs mounts of the host's directories. The runner passes, on the kernel
+# command line:
 #
 #   hmap.root=DIR   project root: the command runs there
 #   hmap.out=DIR    where to mount the out/ share (the host's path)
 #   hmap.run=DIR    per-run directory in out/: reads "cmd", writes "status"
 #   hmap.shell=1    after the command, give an interactive shell on ttyS0
 #   hmap.tty=RxC    terminal size for the shell
+#   hmap.kcsan=1    turn KCSAN on (debugfs) before the command; the runner
+#                   boots KCSAN kernels with it off (kcsan.early_enable=0)
+#   hmap.uml=1      a User-Mode Linux kernel: out/ is mounted with hostfs,
+#                   the console is tty0, and the guest powers off at the
+#                   end (a UML kernel that reboots runs itself again)
 #
 # The command's exit status is written to DIR/status and printed as
 # "hmap-guest: exit status N". Then kmemleak is asked to scan (twice, since
 # it only reports objects older than 5 s) and its report goes to the console,
-# and the guest reboots, which ends QEMU (-no-reboot).
+# and the guest reboots, which ends QEMU (-no-reboot), or powers off (UML).
 #
 # Every exec costs ~0.4 s in the debug kernel (KASAN, lockdep) under TCG, so
 # this script uses bash builtins wherever it can.
@@ -29,6 +36,11 @@ say() { echo "hmap-guest: $*"; }
 
 finish() {
 	sync
+	# UML powers off (RB_POWER_OFF): its reboot would exec it again.
+	if [ "$uml" = 1 ]; then
+		perl -e 'syscall(169, 0xfee1dead, 672274793, 0x4321fedc)'
+		poweroff -f
+	fi
 	# With allnoconfig there is no ACPI: poweroff would only halt. Reboot,
 	# which QEMU (-no-reboot) turns into an exit. reboot(2) directly: the
 	# host's reboot is systemctl, which waits ~25 s for a systemd that is
@@ -43,7 +55,7 @@ finish() {
 # seen through the 9p root, and mount(8) would think everything mounted.
 mount -t proc proc /proc
 
-root=/ out='' run='' shell=0 tty=''
+root=/ out='' run='' shell=0 tty='' kcsan=0 uml=0
 read -r -a args < /proc/cmdline
 for arg in "${args[@]}"; do
 	case "$arg" in
@@ -52,6 +64,8 @@ for arg in "${args[@]}"; do
 	hmap.run=*) run=${arg#*=} ;;
 	hmap.shell=*) shell=${arg#*=} ;;
 	hmap.tty=*) tty=${arg#*=} ;;
+	hmap.kcsan=*) kcsan=${arg#*=} ;;
+	hmap.uml=*) uml=${arg#*=} ;;
 	esac
 done
 
@@ -87,11 +101,23 @@ if [ -z "$out" ] || [ -z "$run" ]; then
 	say "hmap.out= or hmap.run= missing from the kernel command line"
 	finish
 fi
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hmapout "$out" ||
-	say "could not mount the out/ share on $out"
+if [ "$uml" = 1 ]; then
+	# hostfs: the mount's data is the host directory.
+	mount -t hostfs -o "$out" hostfs "$out"
+else
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hmapout "$out"
+fi || say "could not mount the out/ share on $out"
 if [ ! -r "$run/cmd" ]; then
 	say "no command file $run/cmd"
 	finish
+fi
+
+if [ "$kcsan" = 1 ]; then
+	if echo on > /sys/kernel/debug/kcsan; then
+		say "KCSAN on"
+	else
+		say "could not turn KCSAN on"
+	fi
 fi
 
 cd "$root" || say "cannot cd to $root"
@@ -104,11 +130,14 @@ bash "$run/cmd" < /dev/null
 status=$?
 if [ "$shell" = 1 ]; then
 	say "starting a shell (exit or Ctrl-D powers the guest off)"
+	console=/dev/ttyS0
+	[ "$uml" = 0 ] || console=/dev/tty0
 	if [ -n "$tty" ]; then
-		stty -F /dev/ttyS0 rows "${tty%x*}" cols "${tty#*x}" 2>/dev/null
+		stty -F "$console" rows "${tty%x*}" cols "${tty#*x}" 2>/dev/null
 	fi
-	# setsid -c makes ttyS0 the controlling terminal: job control, ^C.
-	setsid -c -w bash -i < /dev/ttyS0 > /dev/ttyS0 2>&1
+	# setsid -c makes the console the controlling terminal: job control, ^C.
+	# shellcheck disable=SC2094 # a terminal, read and written
+	setsid -c -w bash -i < "$console" > "$console" 2>&1
 	status=$?
 fi
 echo "$status" > "$run/status"

@@ -15,14 +15,18 @@ exits 1 if a check failed. Each check is computed from the trace alone:
   complete       no events lost; bpftrace reached its END block; the log
                  has as many S, E, D, W lines as bpftrace counted printing
                  them; the kretprobes saw writes end
-  start/done     every hmap_resize_start has one hmap_resize_done, and every
-                 step and done belongs to a resize that started
-  coverage       a resize's hmap_evacuate steps name every old bucket index
-                 0..old_buckets-1 exactly once, and old_buckets is 2^old_b
-  moved          per resize, entries moved (done's `moved`) == `count` at
-                 start (a delete during a resize evacuates the key's chain
-                 before it deletes, so every entry present at the start
-                 moves); and the steps' moved_x + moved_y add up to it
+  start/done     every hmap_resize_start has one end, a hmap_resize_done or
+                 (a clear dropped it) a hmap_resize_abandon, and every step
+                 and end belongs to a resize that started
+  coverage       a done resize's hmap_evacuate steps name every old bucket
+                 index 0..old_buckets-1 exactly once (an abandoned one's at
+                 most once), and old_buckets is 2^old_b
+  moved          per done resize, entries moved (done's `moved`) == `count`
+                 at start (a delete during a resize evacuates the key's
+                 chain before it deletes, so every entry present at the
+                 start moves; only a delete that finds no memory for that
+                 removes the key in place, which these tests do not
+                 provoke); and the steps' moved_x + moved_y add up to it
   step totals    done's steps_by_writes / steps_by_worker == the number of
                  steps with write_step > 0 / == 0
   progress       the largest nevacuate a resize reports is old_buckets, and
@@ -54,12 +58,31 @@ import argparse
 import collections
 import functools
 import json
+import os
 import re
 import sys
 
-KINDS = {1: "grow", 2: "same_size", 3: "shrink"}
+
+def resizing_kinds():
+    """{value: name} of the resize kinds, read from the UAPI header's
+    HMAP_RESIZING_* values and its HMAP_RESIZING_KINDS list (the one list
+    of them), without "none"."""
+    uapi = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "include", "uapi", "linux", "hmap.h")
+    with open(uapi) as f:
+        text = f.read()
+    values = {m[0]: int(m[1]) for m in
+              re.findall(r"^#define (HMAP_RESIZING_\w+)\s+(\d+)", text, re.M)}
+    kinds = {values[m[0]]: m[1] for m in
+             re.findall(r"\b(?:X|LAST)\((HMAP_RESIZING_\w+), \"(\w+)\"\)",
+                        text)}
+    kinds.pop(values["HMAP_RESIZING_NONE"])
+    return kinds
+
+
+KINDS = resizing_kinds()
 KIND_IDS = {v: k for k, v in KINDS.items()}
-LINE = re.compile(r"^([SEDWT]) ((?:\w+=\S+ ?)+)$")
+LINE = re.compile(r"^([SEDAWT]) ((?:\w+=\S+ ?)+)$")
 
 
 @functools.lru_cache(maxsize=None)
@@ -134,6 +157,9 @@ def check_log(lines, opts, out=True):
     dones = collections.defaultdict(list)
     for d in ev["D"]:
         dones[(d["map"], d["gen"])].append(d)
+    abandons = collections.defaultdict(list)
+    for a in ev["A"]:
+        abandons[(a["map"], a["gen"])].append(a)
     steps = collections.defaultdict(list)
     for e in ev["E"]:
         steps[(e["map"], e["gen"])].append(e)
@@ -162,7 +188,7 @@ def check_log(lines, opts, out=True):
         if ev["E"] and t["writes"] == 0:
             probs.append("the kprobes saw no write end: kretprobes not "
                          "attached?")
-        for tag in "SEDW":
+        for tag in "SEDAW":
             want = t.get(tag.lower())
             if want is not None and want != len(ev[tag]):
                 probs.append(f"bpftrace printed {want} {tag} lines, the log "
@@ -173,24 +199,26 @@ def check_log(lines, opts, out=True):
     # start/done
     probs = []
     for key, s in starts.items():
-        n = len(dones.get(key, []))
+        n = len(dones.get(key, [])) + len(abandons.get(key, []))
         if n != 1:
-            probs.append(f"{resize_name(s)} (line {s['_line']}): {n} done events")
-    for key, ds in dones.items():
-        if key not in starts:
-            probs.append(f"done at line {ds[0]['_line']} has no start")
-        else:
+            probs.append(f"{resize_name(s)} (line {s['_line']}): {n} done "
+                         f"or abandon events")
+    for ends in (dones, abandons):
+        for key, ds in ends.items():
+            if key not in starts:
+                probs.append(f"end at line {ds[0]['_line']} has no start")
+                continue
             s = starts[key]
             for d in ds:
                 if (d["kind"], d["old_b"], d["new_b"]) != \
                         (s["kind"], s["old_b"], s["new_b"]):
-                    probs.append(f"done at line {d['_line']} does not match "
+                    probs.append(f"end at line {d['_line']} does not match "
                                  f"{resize_name(s)}")
     for key, es in steps.items():
         if key not in starts:
             probs.append(f"step at line {es[0]['_line']} has no start")
-    tap.check("start_done", "every resize start has exactly one matching done",
-              probs)
+    tap.check("start_done", "every resize start has exactly one matching "
+              "done or abandon", probs)
 
     # coverage
     probs = []
@@ -202,13 +230,15 @@ def check_log(lines, opts, out=True):
         missing = nold - len([b for b in seen if 0 <= b < nold])
         out_of_range = sorted(b for b in seen if not 0 <= b < nold)
         bad_old = {e["old"] for e in es if e["old"] != nold}
+        if key in abandons:
+            missing = 0
         if dup or missing or out_of_range or bad_old:
             probs.append(f"{resize_name(s)}: {nold} old buckets, "
                          f"{len(es)} steps; duplicated {dup[:5]}, "
                          f"{missing} missing, out of range {out_of_range[:5]}"
                          f", old_buckets field {sorted(bad_old)[:3]}")
-    tap.check("coverage", "each resize's steps evacuate every old bucket "
-              "0..old_buckets-1 exactly once", probs)
+    tap.check("coverage", "each done resize's steps evacuate every old "
+              "bucket 0..old_buckets-1 exactly once", probs)
 
     # moved
     probs = []
@@ -230,7 +260,7 @@ def check_log(lines, opts, out=True):
         es = steps.get(key, [])
         by_w = sum(1 for e in es if e["step"] > 0)
         by_k = sum(1 for e in es if e["step"] == 0)
-        for d in dones.get(key, []):
+        for d in dones.get(key, []) + abandons.get(key, []):
             if (d["by_writes"], d["by_worker"]) != (by_w, by_k):
                 probs.append(f"{resize_name(s)}: done says {d['by_writes']} by "
                              f"writes + {d['by_worker']} by worker, the trace "
@@ -243,7 +273,8 @@ def check_log(lines, opts, out=True):
     for key, s in starts.items():
         es = steps.get(key, [])
         nold = 1 << s["old_b"]
-        if es and max(e["nevac"] for e in es) != nold:
+        if es and key not in abandons and \
+                max(e["nevac"] for e in es) != nold:
             probs.append(f"{resize_name(s)}: largest nevacuate "
                          f"{max(e['nevac'] for e in es)}, want {nold}")
         if s["kind"] != 1:
@@ -311,8 +342,10 @@ def check_log(lines, opts, out=True):
         kind, old_b, new_b = spec.split(":")
         want = (KIND_IDS[kind], int(old_b), int(new_b))
         probs = []
+        # A resize a clear abandoned had no worker to finish it.
         found = [k for k, s in starts.items()
-                 if (s["kind"], s["old_b"], s["new_b"]) == want]
+                 if (s["kind"], s["old_b"], s["new_b"]) == want
+                 and k not in abandons]
         if not found:
             probs.append(f"no {kind} B{old_b}->{new_b} in the trace")
         for key in found:

@@ -13,10 +13,16 @@
 #
 # The scripts' full output stays in out/trace/ (evacuations.txt,
 # resizes.txt, latency.txt, events.log, check.txt); the console log is
-# out/logs/trace.log.
+# out/logs/trace.log. Back on the host, scripts/trace-plot.gp draws the grow
+# and the shrink of evacuations.txt, one point per growWork step, into
+# out/trace/evacuation.png.
+#
+# HMAP_TRACE_TIMEOUT: seconds the guest may run (default 2400: a few
+# minutes are enough on an idle machine, 20 were not on a loaded one).
 #
 # usage: trace-demo.sh [--no-build]
 #        trace-demo.sh --guest DIR    (inside the guest: the demo itself)
+#        trace-demo.sh --plot DIR     (draw DIR/evacuations.txt again)
 set -euo pipefail
 
 # ---- inside the guest --------------------------------------------------
@@ -30,7 +36,8 @@ guest() {
 	PATH=$PWD/userspace:$PATH
 	run() { printf '\n$ %s\n' "$*"; "$@"; }
 	section() { printf '\n==== %s\n' "$*"; }
-	wait_idle() { hmapctl watch -u -i 0.2 > /dev/null; }
+	# -w 0: a resize that already ended is not waited for.
+	wait_idle() { hmapctl watch -u -w 0 -i 0.2 > /dev/null 2>&1; }
 	# Until the scripts' output stops growing: bpftrace drops what it has
 	# not read yet when it is stopped, and under TCG it lags.
 	wait_quiet() {
@@ -141,6 +148,69 @@ if [ "${1:-}" = --guest ]; then
 fi
 
 # ---- on the host -------------------------------------------------------
+
+# plot DIR: DIR/evacuation.png from DIR/evacuations.txt (see
+# scripts/trace-plot.gp): the grow and the shrink with the most old buckets.
+plot() {
+	local dir=$1
+	awk -v dir="$dir" '
+	# start: "MS MAP KIND start: B 10 -> 11, N entries, OLD old buckets ..."
+	$4 == "start:" { start[$3 ":" $(NF - 4)] = $1; next }
+	# done: "MS MAP KIND done: B 10 -> 11, N entries moved, steps W by
+	# writes + K by worker, D ms"
+	$4 == "done:" {
+		key = $3 ":" 2 ^ $6
+		done[key] = $1
+		title[key] = sprintf("%s B %s -> %s: %d old buckets, %s steps by writes + %s by the worker, %s ms",
+			$3, $6, $8 + 0, 2 ^ $6, $(NF - 8), $(NF - 4), $(NF - 1))
+		next
+	}
+	# a step: "MS MAP KIND BUCKET ->X ->Y NEVAC/OLD BY STEP_US TASK"
+	$7 ~ /^[0-9]+\/[0-9]+$/ {
+		split($7, p, "/")
+		key = $3 ":" p[2]
+		n[key]++
+		ms[key, n[key]] = $1
+		bucket[key, n[key]] = $4
+		bywrite[key, n[key]] = $8 ~ /^write/
+	}
+	END {
+		meta = dir "/trace-meta.gp"
+		split("grow shrink", kinds, " ")
+		for (i = 1; i <= 2; i++) {
+			k = kinds[i]
+			best = ""
+			for (key in done) {
+				split(key, kk, ":")
+				if (kk[1] == k && (key in start) && n[key] &&
+				    (best == "" || kk[2] + 0 > bestold)) {
+					best = key
+					bestold = kk[2] + 0
+				}
+			}
+			if (best == "") {
+				printf "has_%s = 0\n", k > meta
+				continue
+			}
+			f = dir "/trace-" k ".dat"
+			for (j = 1; j <= n[best]; j++)
+				printf "%d %d %d\n", ms[best, j] - start[best],
+					bucket[best, j], bywrite[best, j] > f
+			close(f)
+			printf "has_%s = 1\n%s_done = %d\n%s_old = %d\n%s_title = \"%s\"\n",
+				k, k, done[best] - start[best], k, bestold, k,
+				title[best] > meta
+		}
+	}' "$dir/evacuations.txt" &&
+	(cd "$dir" && gnuplot "$HMAP_ROOT/scripts/trace-plot.gp")
+}
+
+if [ "${1:-}" = --plot ]; then
+	HMAP_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+	plot "$2"
+	exit
+fi
+
 . "$(dirname "$0")/lib.sh"
 if [ "${1:-}" != --no-build ]; then
 	"$HMAP_ROOT/scripts/deps.sh"
@@ -157,8 +227,20 @@ fi
 dir=$HMAP_OUT/trace
 mkdir -p "$dir"
 rm -f "$dir"/*.txt "$dir"/events.log
+rm -f "$dir"/evacuation.png "$dir"/trace-*.dat "$dir"/trace-meta.gp
 echo "trace: booting the guest (a few minutes under TCG); output also in $dir/"
 # Kernel messages are filtered from the screen; out/logs/trace.log has them.
-"$HMAP_ROOT/scripts/run-guest.sh" --name trace --timeout 1200 -- \
+status=0
+"$HMAP_ROOT/scripts/run-guest.sh" --name trace \
+	--timeout "${HMAP_TRACE_TIMEOUT:-2400}" -- \
 	"scripts/trace-demo.sh --guest $dir" 2>&1 |
-	grep --line-buffered -v '^\[ *[0-9]*\.[0-9]*\] '
+	grep --line-buffered -v '^\[ *[0-9]*\.[0-9]*\] ' || status=$?
+if [ -s "$dir/evacuations.txt" ]; then
+	if plot "$dir" > "$dir/plot.log" 2>&1; then
+		printf '\ntrace: the grow and the shrink, drawn: %s\n' \
+			"$dir/evacuation.png"
+	else
+		echo "trace: could not draw the evacuation; see $dir/plot.log" >&2
+	fi
+fi
+exit "$status"

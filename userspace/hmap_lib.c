@@ -23,6 +23,13 @@ int hm_open(const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+int hm_open_at(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 static void hm_elem(struct hmap_ioc_elem *e, const void *key,
 		    __u32 key_len, const void *value, __u32 value_len,
 		    __u32 flags)
@@ -160,6 +167,7 @@ int hm_dump_init(struct hm_dump *d, int fd, size_t buf_size)
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
+	d->cmd = HMAP_IOC_DUMP;
 	d->size = buf_size;
 	d->buf = malloc(buf_size);
 	return d->buf ? 0 : -ENOMEM;
@@ -177,7 +185,7 @@ static int hm_dump_fill(struct hm_dump *d)
 		a.cursor = d->cursor;
 		a.buf = hm_ptr(d->buf);
 		a.buf_size = d->size;
-		err = hm_ioctl(d->fd, HMAP_IOC_DUMP, &a);
+		err = hm_ioctl(d->fd, d->cmd, &a);
 		d->calls++;
 		if (err == -EINTR)
 			continue;
@@ -220,6 +228,33 @@ int hm_dump_next(struct hm_dump *d, const void **key, __u32 *key_len,
 	return 1;
 }
 
+int hm_drain_init(struct hm_dump *d, int fd, size_t buf_size)
+{
+	int err = hm_dump_init(d, fd, buf_size);
+
+	d->cmd = HMAP_IOC_DRAIN;
+	return err;
+}
+
+int hm_create(int dirfd, const char *name, const struct hmap_ioc_create *p)
+{
+	struct hmap_ioc_create c = *p;
+
+	c.size = sizeof(c);
+	memset(c.name, 0, sizeof(c.name));
+	if (strlen(name) >= sizeof(c.name))
+		return -EINVAL;
+	memcpy(c.name, name, strlen(name));
+	return hm_ioctl(dirfd, HMAP_IOC_CREATE, &c);
+}
+
+int hm_freeze(int fd)
+{
+	struct hmap_ioc_freeze f = { .size = sizeof(f) };
+
+	return hm_ioctl(fd, HMAP_IOC_FREEZE, &f);
+}
+
 void hm_dump_free(struct hm_dump *d)
 {
 	free(d->buf);
@@ -228,15 +263,18 @@ void hm_dump_free(struct hm_dump *d)
 
 const char *hm_resize_name(__u32 resize)
 {
-	switch (resize) {
-	case HMAP_RESIZING_NONE:
-		return "none";
-	case HMAP_RESIZING_GROW:
-		return "grow";
-	case HMAP_RESIZING_SAME_SIZE:
-		return "same_size";
-	case HMAP_RESIZING_SHRINK:
-		return "shrink";
-	}
+#define RESIZING_NAME(value, name) { value, name },
+	static const struct {
+		__u32 value;
+		const char *name;
+	} kinds[] = {
+		HMAP_RESIZING_KINDS(RESIZING_NAME, RESIZING_NAME)
+	};
+#undef RESIZING_NAME
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].value == resize)
+			return kinds[i].name;
 	return "unknown";
 }

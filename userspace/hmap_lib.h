@@ -12,7 +12,17 @@
 
 #include <linux/hmap.h>
 
+/* The kernel's __printf() (compiler_attributes.h), for user space. */
+#ifndef __printf
+#define __printf(a, b) __attribute__((\
+	format(printf, a, b)))
+#endif
+
 #define HM_DEFAULT_DEVICE "/dev/hmap"
+/* Where the hmap filesystem is mounted, unless $HMAP_FS says otherwise. */
+#define HM_DEFAULT_FS "/sys/fs/hmap"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline __u64 hm_ptr(const void *p)
 {
@@ -20,6 +30,8 @@ static inline __u64 hm_ptr(const void *p)
 }
 
 int hm_open(const char *path, int flags);
+/* Open the named map @name of the hmap filesystem directory @dirfd. */
+int hm_open_at(int dirfd, const char *name, int flags);
 int hm_put(int fd, const void *key, __u32 key_len, const void *value,
 	   __u32 value_len, __u32 flags);
 int hm_get(int fd, const void *key, __u32 key_len, void *buf,
@@ -42,6 +54,7 @@ int hm_batch_all(int fd, struct hmap_ioc_batch_op *ops, __u32 count,
 /* Iterates over a whole dump, growing its buffer when a record needs it. */
 struct hm_dump {
 	int fd;
+	unsigned long cmd;	/* HMAP_IOC_DUMP, or HMAP_IOC_DRAIN */
 	__u64 cursor;
 	bool done;
 	char *buf;
@@ -56,6 +69,15 @@ int hm_dump_init(struct hm_dump *d, int fd, size_t buf_size);
 int hm_dump_next(struct hm_dump *d, const void **key, __u32 *key_len,
 		 const void **value, __u32 *value_len);
 void hm_dump_free(struct hm_dump *d);
+/* Like hm_dump_init(), but every record returned is removed (a drain). */
+int hm_drain_init(struct hm_dump *d, int fd, size_t buf_size);
+
+/*
+ * Create map @name in the hmap filesystem directory @dirfd; @p's size and
+ * name are filled in.
+ */
+int hm_create(int dirfd, const char *name, const struct hmap_ioc_create *p);
+int hm_freeze(int fd);
 
 const char *hm_resize_name(__u32 resize);
 

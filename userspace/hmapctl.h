@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "hmap_lib.h"
@@ -20,11 +21,17 @@
 
 /* What every command gets: the common options and the open device. */
 struct ctx {
-	const char *cmd;	/* the command's name, for messages */
+	const char *cmd;	/* the command's name, for messages; NULL before */
 	const char *device;	/* -d: the device path */
+	const char *map;	/* -m: a named map, or NULL for the device */
 	enum textenc in;	/* form of KEY and VALUE arguments */
 	enum textenc out;	/* form of printed keys and values */
+	bool json;		/* -j: JSON output, errors too */
+	bool hex_opt;		/* -x given */
+	bool escape_opt;	/* -e given */
+	bool json_inline;	/* an error is an element of an open JSON array */
 	int fd;			/* the device, opened by ctx_open() */
+	struct hmap_ioc_stats info;	/* stats read by ctx_open(): the limits */
 };
 
 int ctx_open(struct ctx *c, int flags);
@@ -33,6 +40,8 @@ int next_opt(struct ctx *c, int argc, char **argv, const char *shortopts,
 int fail(const struct ctx *c, int err, const char *what);
 int fail_sys(const struct ctx *c, int err, const char *what);
 int usage_error(const struct ctx *c, const char *what, const char *arg);
+__printf(4, 5)
+void report(const struct ctx *c, int status, int err, const char *fmt, ...);
 bool parse_u64(const char *s, __u64 *v);
 double now_sec(void);
 __u64 now_ns(void);

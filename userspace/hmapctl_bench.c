@@ -29,7 +29,7 @@ const char bench_help[] =
 	"  -s, --value-size BYTES value size (default 64)\n"
 	"  -b, --batch N          operations per batch call (default 64)\n"
 	"  -m, --mode MODE        single, batch or both (default both)\n"
-	"  -j, --json             one JSON object\n";
+	"  -j, --json             one JSON object (printed when all phases ran)\n";
 
 enum { PH_PUT, PH_GET, PH_DEL, PH_COUNT };
 static const char * const phase_names[PH_COUNT] = { "put", "get", "del" };
@@ -44,6 +44,7 @@ struct bench {
 	__u32 value_size;
 	__u32 batch;
 	bool json;
+	FILE *out;		/* stdout, or a buffer of the JSON */
 	char *keys;		/* n keys of key_size bytes */
 	char *value;		/* the value every put writes */
 	char *vbuf;		/* batch * value_size bytes for gets */
@@ -203,20 +204,21 @@ static void print_result(const struct bench *b, const struct result *r,
 			 bool first)
 {
 	double rate = r->secs > 0 ? (double)r->ops / r->secs : 0;
+	FILE *f = b->out;
 
 	if (b->json) {
-		printf("%s{\"mode\":\"%s\",\"op\":\"%s\",", first ? "" : ",",
-		       r->mode, r->op);
-		printf("\"ops\":%llu,\"calls\":%llu,\"seconds\":%.6f,",
-		       r->ops, r->calls, r->secs);
-		printf("\"ops_per_sec\":%.0f,\"p50_us\":%.3f,\"p90_us\":%.3f,",
-		       rate, r->p50, r->p90);
-		printf("\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f}",
-		       r->p99, r->p999, r->max);
+		fprintf(f, "%s{\"mode\":\"%s\",\"op\":\"%s\",",
+			first ? "" : ",", r->mode, r->op);
+		fprintf(f, "\"ops\":%llu,\"calls\":%llu,\"seconds\":%.6f,",
+			r->ops, r->calls, r->secs);
+		fprintf(f, "\"ops_per_sec\":%.0f,\"p50_us\":%.3f,\"p90_us\":%.3f,",
+			rate, r->p50, r->p90);
+		fprintf(f, "\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f}",
+			r->p99, r->p999, r->max);
 		return;
 	}
-	printf("%-9s %-4s %10.0f %9.2f %9.2f %9.2f %9.2f %10.2f\n", r->mode,
-	       r->op, rate, r->p50, r->p90, r->p99, r->p999, r->max);
+	fprintf(f, "%-9s %-4s %10.0f %9.2f %9.2f %9.2f %9.2f %10.2f\n",
+		r->mode, r->op, rate, r->p50, r->p90, r->p99, r->p999, r->max);
 }
 
 static int run_mode(struct bench *b, bool batched, bool *first)
@@ -247,16 +249,23 @@ static int run_mode(struct bench *b, bool batched, bool *first)
 /* The map must take n more keys of these sizes. */
 static int check_room(struct bench *b)
 {
-	struct hmap_ioc_stats s;
-	int err = hm_stats(b->c->fd, &s);
+	const struct hmap_ioc_stats *s = &b->c->info;
 
-	if (err)
-		return fail(b->c, -err, "stats");
-	if (b->key_size > s.max_key_size || b->value_size > s.max_value_size)
-		return fail(b->c, EMSGSIZE, NULL);
-	if (s.count + b->n > s.max_entries) {
-		fprintf(stderr, "hmapctl: bench: room for %llu more keys, not %llu\n",
-			(__u64)(s.max_entries - s.count), b->n);
+	if (b->key_size > s->max_key_size) {
+		report(b->c, EXIT_USAGE, 0, "key size %u is over max_key_size %u",
+		       b->key_size, s->max_key_size);
+		return EXIT_USAGE;
+	}
+	if (b->value_size > s->max_value_size) {
+		report(b->c, EXIT_USAGE, 0,
+		       "value size %u is over max_value_size %u",
+		       b->value_size, s->max_value_size);
+		return EXIT_USAGE;
+	}
+	if (s->count + b->n > s->max_entries) {
+		report(b->c, EXIT_ERROR, 0,
+		       "room for %llu more keys (max_entries %u), not %llu",
+		       s->max_entries - s->count, s->max_entries, b->n);
 		return EXIT_ERROR;
 	}
 	return 0;
@@ -297,30 +306,54 @@ static void bench_free(struct bench *b)
 	free(b->ops);
 }
 
-/* The resolution of the clock the latencies are read from, in ns. */
-static long clock_res_ns(void)
+/*
+ * The smallest step in which CLOCK_MONOTONIC is seen to advance, in ns.
+ * Not clock_getres(): that is the resolution of the clock's timers (a tick
+ * without high-resolution timers), not how finely the clock reads, which
+ * is the clocksource's (a TSC reads in ns; the jiffies clocksource of a
+ * guest whose TSC calibration failed, in ticks). Reads the clock until it
+ * has moved 64 times or for 20 ms.
+ */
+static __u64 clock_step_ns(void)
 {
-	struct timespec res;
+	__u64 t, last = now_ns(), step = UINT64_MAX, end = last + 20000000;
+	int moves = 0;
 
-	if (clock_getres(CLOCK_MONOTONIC, &res))
-		return -1;
-	return res.tv_sec * 1000000000L + res.tv_nsec;
+	while (moves < 64) {
+		t = now_ns();
+		if (t != last) {
+			if (t - last < step)
+				step = t - last;
+			last = t;
+			moves++;
+		}
+		if (t >= end)
+			break;
+	}
+	return step == UINT64_MAX ? 0 : step;
 }
 
 static int bench_run(struct bench *b, bool single, bool batched)
 {
-	long res = clock_res_ns();
+	__u64 step = clock_step_ns();
 	bool first = true;
+	char *json = NULL;
+	size_t json_len;
 	int ret;
 
+	b->out = stdout;
 	if (b->json) {
-		printf("{\"ops\":%llu,\"key_size\":%u,\"value_size\":%u,\"batch\":%u,",
-		       b->n, b->key_size, b->value_size, b->batch);
-		printf("\"clock_res_ns\":%ld,\"results\":[", res);
+		/* Printed only if every phase ran: an error is printed alone. */
+		b->out = open_memstream(&json, &json_len);
+		if (!b->out)
+			return fail_sys(b->c, errno, NULL);
+		fprintf(b->out, "{\"ops\":%llu,\"key_size\":%u,\"value_size\":%u,\"batch\":%u,",
+			b->n, b->key_size, b->value_size, b->batch);
+		fprintf(b->out, "\"clock_step_ns\":%llu,\"results\":[", step);
 	} else {
-		if (res > 1000)
-			printf("note: the clock ticks every %ld ns; shorter latencies read as 0\n",
-			       res);
+		if (step > 1000)
+			printf("note: the clock reads in steps of %llu ns; %s\n",
+			       step, "shorter latencies read as 0");
 		printf("%llu ops per phase, key %u B, value %u B; latency per ioctl call in us\n",
 		       b->n, b->key_size, b->value_size);
 		printf("%-9s %-4s %10s %9s %9s %9s %9s %10s\n", "mode", "op",
@@ -329,8 +362,13 @@ static int bench_run(struct bench *b, bool single, bool batched)
 	ret = single ? run_mode(b, false, &first) : 0;
 	if (!ret && batched)
 		ret = run_mode(b, true, &first);
-	if (b->json)
-		printf("]}\n");
+	if (!b->json)
+		return ret;
+	fprintf(b->out, "]}\n");
+	fclose(b->out);
+	if (!ret)
+		fwrite(json, 1, json_len, stdout);
+	free(json);
 	return ret;
 }
 
@@ -350,17 +388,14 @@ static int parse_bench_opts(struct bench *b, int argc, char **argv,
 		{ "value-size", required_argument, NULL, 's' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "mode", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
 		{ 0 }
 	};
 	__u64 v;
 	int opt;
 
-	while ((opt = next_opt(b->c, argc, argv, "n:k:s:b:m:j",
+	while ((opt = next_opt(b->c, argc, argv, "n:k:s:b:m:",
 			       longopts)) != -1) {
-		if (opt == 'j') {
-			b->json = true;
-		} else if (opt == 'm') {
+		if (opt == 'm') {
 			if (parse_mode(optarg, single, batched))
 				return usage_error(b->c, "bad mode", optarg);
 		} else if (opt == '?') {
@@ -381,6 +416,7 @@ static int parse_bench_opts(struct bench *b, int argc, char **argv,
 		return usage_error(b->c, "too many arguments", NULL);
 	if (b->key_size < 8)
 		return usage_error(b->c, "key size must be at least 8", NULL);
+	b->json = b->c->json;
 	return 0;
 }
 

@@ -48,7 +48,7 @@ test_basic() {
 test_binary() {
 	check_status 0 "put -e with escapes" "$H" put -e 'a\tb\x00' 'x\ny\\z\x7f\xff'
 	check_status 0 "get -e prints the value escaped" "$H" get -e 'a\tb\x00'
-	check "... exactly" out_is 'x\ny\\z\x7f'$'\xff'
+	check "... exactly" out_is 'x\ny\\z\x7f\xff'
 	printf 'x\ny\\z\x7f\xff' > "$TMP/want"
 	"$H" get -r -e 'a\tb\x00' > "$TMP/got"
 	check "get -r prints the raw bytes" cmp -s "$TMP/want" "$TMP/got"

@@ -1,12 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# 30-lifecycle.sh - module parameters (modinfo, sysfs, bad values refused),
-# file permissions of /dev/hmap, an unload and reload. TAP on stdout.
+# 30-lifecycle.sh - module parameters (modinfo, sysfs, bad values refused
+# with a kernel message naming the parameter), file permissions of
+# /dev/hmap and of the sysfs statistics, an unload and reload. TAP on stdout.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 H=$HMAPCTL
+
+# mark_dmesg, then new_dmesg_has TEXT: a kernel message since the mark
+# contains TEXT.
+mark_dmesg() { dmesg_mark=$(dmesg | wc -l); }
+new_dmesg_has() {
+	if dmesg | tail -n +$((dmesg_mark + 1)) | grep -qF -- "$1"; then
+		return 0
+	fi
+	diag "no kernel message with '$1'; new messages:" \
+		"$(dmesg | tail -n +$((dmesg_mark + 1)) | tail -n 5)"
+	return 1
+}
 
 test_params() {
 	local p
@@ -15,13 +28,19 @@ test_params() {
 	done
 	unload_hmap
 	for p in max_entries=0 max_key_size=0 max_key_size=5000 \
-		 max_value_size=2000000 max_entries=300000000; do
-		if insmod "$HMAP_KO" "$p" 2> /dev/null; then
+		 max_value_size=2000000 max_entries=300000000 \
+		 "max_entries=10 size_hint=11"; do
+		mark_dmesg
+		# shellcheck disable=SC2086 # $p may be two parameters
+		if insmod "$HMAP_KO" $p 2> /dev/null; then
 			not_ok "insmod hmap.ko $p is refused"
 			rmmod hmap
 		else
 			ok "insmod hmap.ko $p is refused"
 		fi
+		# The kernel log names the bad parameter and says why.
+		check "... and the kernel log says why" \
+			new_dmesg_has "hmap: ${p##* }: must"
 	done
 	check "no /dev/hmap after a refused load" test ! -e /dev/hmap
 	check "insmod hmap.ko max_entries=5000 max_key_size=32 size_hint=4000" \
@@ -48,6 +67,13 @@ test_permissions() {
 	check_status 3 "... but not put (needs a writable open)" nobody "$H" put x y
 	check "... told EACCES" grep -q EACCES "$TMP/stderr"
 	chmod 0600 /dev/hmap
+	# The statistics in sysfs are root's only, like the device.
+	check "sysfs statistics are mode 0400" \
+		test "$(stat -c %a /sys/class/misc/hmap/count)" = 400
+	check "root reads them" test "$(cat /sys/class/misc/hmap/count)" -ge 1
+	check_status 1 "nobody cannot read sysfs statistics" \
+		nobody cat /sys/class/misc/hmap/count
+	check "... told EACCES" grep -q "Permission denied" "$TMP/stderr"
 }
 
 test_reload() {

@@ -24,6 +24,9 @@
 # resizes whose writes stopped, and the totals match hmapctl stats. Then it
 # feeds the checker doctored copies of the same log and expects each to be
 # rejected. TAP on stdout.
+#
+# Needs bpftrace and kprobes (scripts/check.sh runs it in the QEMU guest).
+# hmap-needs: bpftrace kprobes
 . "$(dirname "$0")/lib.sh"
 
 EVENTS=$TMP/events.log
@@ -173,11 +176,21 @@ fi
 check "the churn's resizes complete" wait_idle
 same_size=$(cat /sys/class/misc/hmap/same_size_grows)
 
+# 6. A clear during a grow: from an empty map the 3329th insert starts the
+#    grow 9->10; ioctl_test clears at once, from the same process, so the
+#    clear finds the grow in flight and ends it with hmap_resize_abandon
+#    (it retries when its stats show the worker won the race).
+tap_include "ioctl_test grow-clear" "$IOCTL_TEST" grow-clear
+check "the map is empty and idle after the clear" \
+	eval 'wait_idle && [ "$(hmap_count)" = 0 ]'
+
 "$HMAPCTL" stats -j > "$TMP/stats.json"
 check "bpftrace caught up with the events" wait_quiet "$EVENTS"
 stop_trace
 check "bpftrace exits on SIGTERM and prints its totals" \
 	grep -q '^T ' "$EVENTS"
+check "the clear during the grow 9->10 traced hmap_resize_abandon" \
+	grep -qE '^A .*kind=1 old_b=9 new_b=10 ' "$EVENTS"
 diag "trace: $(grep -c '^S ' "$EVENTS") resizes, $(grep -c '^E ' "$EVENTS") steps, $(grep -c '^W ' "$EVENTS") writes with growWork"
 # HMAP_TRACE_KEEP=FILE keeps the log (e.g. in the shared out/ directory).
 [ -z "${HMAP_TRACE_KEEP:-}" ] || cp "$EVENTS" "$HMAP_TRACE_KEEP"

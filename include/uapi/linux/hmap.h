@@ -2,10 +2,13 @@
 /*
  * /dev/hmap ioctl interface.
  *
- * The hmap module keeps one hash map in kernel memory and serves it on the
- * misc device /dev/hmap. Keys and values are byte strings; their limits are
- * the module parameters max_key_size and max_value_size, and the map holds
- * at most max_entries keys (see HMAP_IOC_STATS).
+ * The hmap module keeps hash maps in kernel memory: one served on the misc
+ * device /dev/hmap, whose limits are the module parameters max_key_size,
+ * max_value_size and max_entries, and any number of named maps, each with
+ * its own limits, that are files of the hmap filesystem (see "Named maps"
+ * below). Keys and values are byte strings; HMAP_IOC_STATS gives a map's
+ * limits. Every map command works the same on /dev/hmap and on a named
+ * map's file.
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
@@ -102,8 +105,18 @@ struct hmap_ioc_elem {
 
 /*
  * HMAP_IOC_TAKE - lookup-and-delete: get, then remove, in one step.
- * ENOENT, ENOSPC: as HMAP_IOC_GET; on ENOSPC the key stays in the map.
- * EFAULT: the buffer at @value is not writable; the key stays in the map.
+ *
+ * The value and the structure (@value_len) are written before the key is
+ * removed, and the key is removed only if it still has the value written
+ * (when another caller updates it meanwhile, the take starts over). So a
+ * take that returns 0 has delivered the value and removed the key, and a
+ * take that fails, whatever the error, has not removed the key. After an
+ * error other than ENOSPC the buffer at @value may have been written.
+ * ENOENT, ENOSPC: as HMAP_IOC_GET.
+ * EFAULT: the buffer at @value or the structure is not writable.
+ * EAGAIN: others kept updating the key between the copy and the removal,
+ *	several times over; call again.
+ * EINTR: a signal arrived while the take was starting over.
  * Needs a file opened for reading and writing.
  */
 #define HMAP_IOC_TAKE		_IO(HMAP_IOC_MAGIC, 0x04)
@@ -162,6 +175,14 @@ struct hmap_ioc_batch {
  * the call fails before the first operation (a bad &struct hmap_ioc_batch)
  * @count is not written. A put or delete on a file not opened for writing
  * fails with EBADF at that operation.
+ *
+ * @count is written as the batch goes, and an operation that changes the
+ * map counts itself done before the change (and not done again if the
+ * change fails), so whatever the error, EFAULT included, the operations
+ * that @count says were done were done, and the others were not: a take
+ * that @count does not include has not removed its key. (If the structure
+ * becomes unwritable during the call, the failing operation may stay
+ * counted; a take then has written its value but not removed the key.)
  */
 #define HMAP_IOC_BATCH		_IO(HMAP_IOC_MAGIC, 0x05)
 
@@ -192,7 +213,8 @@ struct hmap_ioc_rec {
  * @buf: user pointer to the buffer that receives the records.
  * @buf_size: bytes at @buf.
  * @buf_used: out: bytes of records written; on ENOSPC, the size of the
- *	buffer the next record needs.
+ *	buffer the next record (or group of records, see HMAP_IOC_DUMP)
+ *	needs.
  * @count: out: records written.
  * @done: out: 1 once the dump has covered the whole map (possibly in a
  *	call that also returned records), else 0.
@@ -218,7 +240,9 @@ struct hmap_ioc_dump {
  * between calls; a key inserted or deleted during the dump may or may not
  * be returned. Dumping does not change the map.
  * ENOSPC: @buf cannot hold the next record; @buf_used says how big it must
- *	be, and @cursor is unchanged.
+ *	be, and @cursor is unchanged. (Entries whose 64-bit hashes are equal
+ *	come in one call, never split between two: then @buf_used is the
+ *	size of all their records.)
  * EINTR: a signal arrived before any record was copied.
  * EFAULT: @buf is not writable; @cursor is not updated, so the call can be
  *	repeated with a good buffer.
@@ -230,6 +254,18 @@ struct hmap_ioc_dump {
 #define HMAP_RESIZING_GROW	1	/* doubling the bucket array */
 #define HMAP_RESIZING_SAME_SIZE	2	/* rebuilding to compact overflow chains */
 #define HMAP_RESIZING_SHRINK	3	/* halving the bucket array */
+
+/*
+ * HMAP_RESIZING_KINDS(X, LAST) - every HMAP_RESIZING_* value with its name,
+ * the one list that sysfs, the tracepoints and hmapctl print from:
+ * X(value, name) for each kind but the last, LAST(value, name) for the
+ * last (for lists that take no trailing separator).
+ */
+#define HMAP_RESIZING_KINDS(X, LAST)			\
+	X(HMAP_RESIZING_NONE, "none")			\
+	X(HMAP_RESIZING_GROW, "grow")			\
+	X(HMAP_RESIZING_SAME_SIZE, "same_size")		\
+	LAST(HMAP_RESIZING_SHRINK, "shrink")
 
 /**
  * struct hmap_ioc_stats - argument of HMAP_IOC_STATS
@@ -282,6 +318,32 @@ struct hmap_ioc_stats {
 	__u64 memory_bytes;
 };
 
+/*
+ * HMAP_STATS_FIELDS(X) - the statistics of &struct hmap_ioc_stats, the one
+ * list that the kernel copies them by, that names its sysfs files
+ * (/sys/class/misc/hmap/<name>) and that hmapctl prints: X(name, format)
+ * in the order tools print them, where format is number, or resizing for
+ * a HMAP_RESIZING_* value printed by its name (HMAP_RESIZING_KINDS).
+ */
+#define HMAP_STATS_FIELDS(X)				\
+	X(id, number)					\
+	X(count, number)				\
+	X(max_entries, number)				\
+	X(max_key_size, number)				\
+	X(max_value_size, number)			\
+	X(log2_buckets, number)				\
+	X(resize, resizing)				\
+	X(old_log2_buckets, number)			\
+	X(nevacuate, number)				\
+	X(old_buckets, number)				\
+	X(overflow_buckets, number)			\
+	X(grows, number)				\
+	X(same_size_grows, number)			\
+	X(shrinks, number)				\
+	X(evacuated_by_writes, number)			\
+	X(evacuated_by_worker, number)			\
+	X(memory_bytes, number)
+
 /* HMAP_IOC_STATS - a snapshot of the map's state and counters. */
 #define HMAP_IOC_STATS		_IO(HMAP_IOC_MAGIC, 0x07)
 
@@ -296,9 +358,127 @@ struct hmap_ioc_clear {
 };
 
 /*
- * HMAP_IOC_CLEAR - remove every key.
- * ENOMEM: the map is unchanged.
+ * HMAP_IOC_CLEAR - remove every key. It needs no memory it cannot do
+ * without, so it fails only for a bad argument.
  */
 #define HMAP_IOC_CLEAR		_IO(HMAP_IOC_MAGIC, 0x08)
+
+/**
+ * DOC: Named maps: the hmap filesystem
+ *
+ * Besides the map of /dev/hmap, any number of maps can be created at run
+ * time, each with its own parameters and a name. They are files in a
+ * small filesystem of type "hmap", one superblock shared by every mount
+ * (conventionally mounted on /sys/fs/hmap, which the module provides):
+ *
+ *	mount -t hmap none /sys/fs/hmap
+ *
+ * A map is created with HMAP_IOC_CREATE on a file descriptor of that
+ * directory (as btrfs creates a subvolume by an ioctl on its parent
+ * directory), opened with open(2) and used with the ioctls above exactly
+ * as /dev/hmap is, listed with readdir(3), and destroyed with unlink(2).
+ * Its owner, group and mode are a file's: the creator's fsuid and fsgid
+ * (the directory's group if it is set-group-ID), the mode asked for less
+ * the umask; open(2) checks them, chmod(2) and chown(2) change them, and a
+ * file opened read-only gets EBADF for the commands that change the map.
+ * The directory is mode 1777 like /tmp: anyone may create maps, and only
+ * a map's owner (or root) may unlink it; chmod it to restrict creation.
+ *
+ * unlink(2) removes the name at once; the map itself, and its memory, go
+ * when the last file descriptor open on it is closed. Unmounting the last
+ * mount destroys every map in it (umount fails with EBUSY while one is
+ * open), and while the filesystem is mounted the module cannot be
+ * unloaded. A map's inode number is its id, the one the tracepoints and
+ * HMAP_IOC_STATS report ("ls -i", "find /sys/fs/hmap -inum ID"), and
+ * read(2) on a map's file gives its statistics as "name value" lines
+ * (the fields of HMAP_STATS_FIELDS, then size_hint and frozen).
+ *
+ * Everything a named map allocates is charged to the memory cgroup of the
+ * process that created it, whoever writes to it later. The module
+ * parameters max_maps and maps_memory_limit bound the number of named
+ * maps and their total memory.
+ */
+
+/* The f_type statfs(2) reports for the hmap filesystem ("hmap"). */
+#define HMAP_FS_MAGIC		0x686d6170
+
+/* The longest map name, in bytes, without its terminating NUL. */
+#define HMAP_NAME_MAX		63
+
+/**
+ * struct hmap_ioc_create - argument of HMAP_IOC_CREATE
+ * @size: sizeof(struct hmap_ioc_create).
+ * @flags: must be 0.
+ * @name: the map's name, NUL-terminated; every byte after the NUL must be
+ *	0. 1..HMAP_NAME_MAX bytes of ASCII letters, digits, '.', '_' and
+ *	'-', not starting with '.'.
+ * @max_entries: the most keys the map may hold; 1..268435456.
+ * @max_key_size: the longest key, in bytes; 1..4096.
+ * @max_value_size: the longest value, in bytes; 0..1048576.
+ * @size_hint: keys expected: the map starts big enough for them and never
+ *	shrinks below; 0..@max_entries.
+ * @mode: the permission bits of the map's file (0..0777); the caller's
+ *	umask is taken off, as open(2) does.
+ * @__reserved: zero.
+ */
+struct hmap_ioc_create {
+	__u32 size;
+	__u32 flags;
+	char name[HMAP_NAME_MAX + 1];
+	__u32 max_entries;
+	__u32 max_key_size;
+	__u32 max_value_size;
+	__u32 size_hint;
+	__u32 mode;
+	__u32 __reserved;
+};
+
+/*
+ * HMAP_IOC_CREATE - create a named map. Issued on a file descriptor of the
+ * hmap filesystem's directory (any open mode; O_PATH is not enough), not
+ * on a map or /dev/hmap (ENOTTY there).
+ * EINVAL: a bad name, a parameter out of range, a mode outside 0777.
+ * EEXIST: a map of that name exists.
+ * EACCES: the caller may not write in the directory.
+ * EROFS: the filesystem is mounted read-only.
+ * ENOSPC: max_maps named maps exist, or the named maps together hold
+ *	maps_memory_limit of memory.
+ * ENOMEM: out of memory (or the creator's memory cgroup is at its limit).
+ */
+#define HMAP_IOC_CREATE		_IO(HMAP_IOC_MAGIC, 0x09)
+
+/**
+ * struct hmap_ioc_freeze - argument of HMAP_IOC_FREEZE
+ * @size: sizeof(struct hmap_ioc_freeze).
+ * @flags: must be 0.
+ */
+struct hmap_ioc_freeze {
+	__u32 size;
+	__u32 flags;
+};
+
+/*
+ * HMAP_IOC_FREEZE - make the map read-only for everyone, for good (BPF's
+ * BPF_MAP_FREEZE). Needs a file opened for writing. When it returns, every
+ * command that changes the map and was in flight has finished, and from
+ * then on put, delete, take, clear, drain and the writing operations of a
+ * batch fail with EPERM through every file, whatever its mode. Freezing a
+ * frozen map succeeds.
+ */
+#define HMAP_IOC_FREEZE		_IO(HMAP_IOC_MAGIC, 0x0a)
+
+/*
+ * HMAP_IOC_DRAIN - lookup-and-delete batch (BPF's
+ * BPF_MAP_LOOKUP_AND_DELETE_BATCH) over the dump cursor: takes a &struct
+ * hmap_ioc_dump and fills @buf exactly as HMAP_IOC_DUMP does, then removes
+ * each key returned, if it still has the value returned; the structure
+ * (with @cursor, @count, @done) is written back before the first removal.
+ * Calling it until @done is 1 empties the map of every key that stayed
+ * unchanged meanwhile. A key updated between its copy and its removal is
+ * returned with the older value and stays in the map with the newer one;
+ * a key inserted during the drain may be missed. Its errors are those of
+ * HMAP_IOC_DUMP. Needs a file opened for reading and writing.
+ */
+#define HMAP_IOC_DRAIN		_IO(HMAP_IOC_MAGIC, 0x0b)
 
 #endif /* _UAPI_LINUX_HMAP_H */

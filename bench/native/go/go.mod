@@ -1,0 +1,3 @@
+module hmapbench/native
+
+go 1.19

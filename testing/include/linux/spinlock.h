@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spinlock_t on a pthread mutex: same checks as struct mutex, minus
+ * might_sleep() (a spinlock may be taken inside rcu_read_lock()).
+ */
+#ifndef _HMAP_USER_LINUX_SPINLOCK_H
+#define _HMAP_USER_LINUX_SPINLOCK_H
+
+#include <linux/lockdep.h>
+#include <pthread.h>
+
+typedef struct spinlock {
+	pthread_mutex_t m;
+	struct lockdep_map dep_map;
+} spinlock_t;
+
+#define __SPIN_LOCK_UNLOCKED(name)	{ .m = PTHREAD_MUTEX_INITIALIZER }
+#define DEFINE_SPINLOCK(name)	spinlock_t name = __SPIN_LOCK_UNLOCKED(name)
+
+void spin_lock_init(spinlock_t *lock);
+void spin_lock(spinlock_t *lock);
+void spin_unlock(spinlock_t *lock);
+#define spin_lock_irqsave(l, flags)	do { (void)(flags); spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); } while (0)
+#define spin_lock_bh(l)			spin_lock(l)
+#define spin_unlock_bh(l)		spin_unlock(l)
+#define spin_lock_irq(l)		spin_lock(l)
+#define spin_unlock_irq(l)		spin_unlock(l)
+
+#endif

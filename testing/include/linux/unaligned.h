@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HMAP_USER_LINUX_UNALIGNED_H
+#define _HMAP_USER_LINUX_UNALIGNED_H
+
+#include <string.h>
+
+/* As the kernel's: through a packed struct. */
+#define get_unaligned(ptr) ({						\
+	const struct { typeof(*(ptr)) x; } __attribute__((packed)) *__p = \
+		(const void *)(ptr);					\
+	__p->x;								\
+})
+#define put_unaligned(val, ptr) do {					\
+	struct { typeof(*(ptr)) x; } __attribute__((packed)) *__p =	\
+		(void *)(ptr);						\
+	__p->x = (val);							\
+} while (0)
+
+#endif

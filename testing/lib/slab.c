@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmalloc() and kvmalloc() on malloc. kvmalloc() of more than
+ * KMALLOC_MAX_CACHE_SIZE plays vmalloc: remembered so that
+ * is_vmalloc_addr() knows it and kfree() of it WARNs (the kernel would
+ * crash). Allocations can be made to fail: the nth from now, or all.
+ */
+#include <linux/bug.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap_user.h"
+
+/* The kernel's KMALLOC_MAX_SIZE on x86-64: order-10 pages. */
+#define HMAP_USER_KMALLOC_MAX	(PAGE_SIZE << 10)
+
+static long hmap_user_live;
+static unsigned long hmap_user_failed;
+static long hmap_user_fail_countdown;
+static bool hmap_user_fail_every;
+
+long hmap_user_allocs_live(void)
+{
+	return __atomic_load_n(&hmap_user_live, __ATOMIC_RELAXED);
+}
+
+unsigned long hmap_user_alloc_failures(void)
+{
+	return __atomic_load_n(&hmap_user_failed, __ATOMIC_RELAXED);
+}
+
+void hmap_user_alloc_fail_nth(long nth)
+{
+	__atomic_store_n(&hmap_user_fail_countdown, nth, __ATOMIC_RELAXED);
+}
+
+void hmap_user_alloc_fail_all(bool on)
+{
+	__atomic_store_n(&hmap_user_fail_every, on, __ATOMIC_RELAXED);
+}
+
+static bool hmap_user_should_fail(void)
+{
+	long n;
+
+	if (__atomic_load_n(&hmap_user_fail_every, __ATOMIC_RELAXED))
+		goto fail;
+	n = __atomic_load_n(&hmap_user_fail_countdown, __ATOMIC_RELAXED);
+	while (n > 0) {
+		if (__atomic_compare_exchange_n(&hmap_user_fail_countdown, &n,
+						n - 1, false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			if (n == 1)
+				goto fail;
+			return false;
+		}
+	}
+	return false;
+fail:
+	__atomic_add_fetch(&hmap_user_failed, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* vmalloc areas: few (bucket arrays), so a list is enough. */
+struct hmap_user_vm_area {
+	const void *addr;
+	struct hmap_user_vm_area *next;
+};
+
+static pthread_mutex_t hmap_user_vm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hmap_user_vm_area *hmap_user_vm_areas;
+static int hmap_user_vm_count;
+
+static bool hmap_user_vm_find(const void *p, bool remove)
+{
+	struct hmap_user_vm_area **pp, *a;
+	bool found = false;
+
+	if (!__atomic_load_n(&hmap_user_vm_count, __ATOMIC_RELAXED))
+		return false;
+	pthread_mutex_lock(&hmap_user_vm_lock);
+	for (pp = &hmap_user_vm_areas; (a = *pp); pp = &a->next) {
+		if (a->addr != p)
+			continue;
+		found = true;
+		if (remove) {
+			*pp = a->next;
+			free(a);
+			__atomic_sub_fetch(&hmap_user_vm_count, 1,
+					   __ATOMIC_RELAXED);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&hmap_user_vm_lock);
+	return found;
+}
+
+static void *hmap_user_kmalloc(size_t size, gfp_t flags)
+{
+	void *p;
+
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > HMAP_USER_KMALLOC_MAX) {
+		WARN_ON_ONCE(!(flags & __GFP_NOWARN));
+		return NULL;
+	}
+	p = flags & __GFP_ZERO ? calloc(1, size) : malloc(size);
+	if (p)
+		__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	if (hmap_user_should_fail())
+		return NULL;
+	return hmap_user_kmalloc(size, flags);
+}
+
+void *kvmalloc(size_t size, gfp_t flags)
+{
+	struct hmap_user_vm_area *a;
+	void *p;
+
+	if (hmap_user_should_fail())
+		return NULL;
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return hmap_user_kmalloc(size, flags | __GFP_NOWARN);
+	/* The kernel's kvmalloc() refuses more than INT_MAX bytes. */
+	if (size > INT_MAX) {
+		WARN_ON_ONCE(!(flags & __GFP_NOWARN));
+		return NULL;
+	}
+	a = malloc(sizeof(*a));
+	if (!a)
+		return NULL;
+	/*
+	 * Exactly @size bytes, not whole pages: AddressSanitizer then
+	 * catches an overrun into what would be the page's slack. Zeroed
+	 * here and now, as the kernel's vmalloc() zeroes each page it
+	 * allocates with __GFP_ZERO (calloc() would defer the cost to page
+	 * faults, and hide what a kvzalloc() of a large array costs).
+	 */
+	p = malloc(size);
+	if (!p) {
+		free(a);
+		return NULL;
+	}
+	/* Kept from being merged back into calloc() by the compiler. */
+	__asm__ volatile("" : "+r"(p));
+	if (flags & __GFP_ZERO)
+		memset(p, 0, size);
+	a->addr = p;
+	pthread_mutex_lock(&hmap_user_vm_lock);
+	a->next = hmap_user_vm_areas;
+	hmap_user_vm_areas = a;
+	__atomic_add_fetch(&hmap_user_vm_count, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&hmap_user_vm_lock);
+	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+bool is_vmalloc_addr(const void *p)
+{
+	return hmap_user_vm_find(p, false);
+}
+
+void kfree(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	/* kfree() of vmalloc memory: a crash in the kernel. */
+	WARN_ON(hmap_user_vm_find(p, true));
+	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	free((void *)p);
+}
+
+void kvfree(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	hmap_user_vm_find(p, true);
+	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	free((void *)p);
+}
+
+/* SLUB's kmalloc size classes (x86-64), then whole page orders. */
+size_t kmalloc_size_roundup(size_t size)
+{
+	static const size_t classes[] = {
+		8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+	};
+	size_t i, pages;
+
+	if (!size)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(classes); i++)
+		if (size <= classes[i])
+			return classes[i];
+	if (size > HMAP_USER_KMALLOC_MAX)
+		return SIZE_MAX;
+	for (pages = 1; pages * PAGE_SIZE < size; pages <<= 1)
+		;
+	return pages * PAGE_SIZE;
+}
