@@ -29,6 +29,7 @@
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -473,28 +474,80 @@ static const fmode_t hmap_op_mode[] = {
 };
 
 /**
+ * struct hmap_batch_count - the @count field of the user's struct
+ *	hmap_ioc_batch, pinned for the call
+ * @pages: the pages it lies in (a u32 spans two at most).
+ * @npages: how many.
+ * @offset: its offset in @pages[0].
+ *
+ * A batch writes @count as it goes, and must be able to write it again
+ * after a change of the map failed (see struct hmap_batch_pos): a write
+ * that could fault at that point would leave an operation counted that
+ * was not done. So the pages are pinned before the first operation and
+ * @count is written through the kernel's mapping of them, which cannot
+ * fault, whatever the caller does to its mapping meanwhile.
+ */
+struct hmap_batch_count {
+	struct page *pages[2];
+	unsigned int npages;
+	unsigned int offset;
+};
+
+static int hmap_batch_count_pin(struct hmap_batch_count *c,
+				u32 __user *ucount)
+{
+	unsigned long addr = (unsigned long)ucount;
+	int n;
+
+	c->offset = offset_in_page(addr);
+	c->npages = c->offset + sizeof(u32) > PAGE_SIZE ? 2 : 1;
+	n = pin_user_pages_fast(addr & PAGE_MASK, c->npages, FOLL_WRITE,
+				c->pages);
+	if (n == c->npages)
+		return 0;
+	if (n > 0)
+		unpin_user_pages(c->pages, n);
+	return n == -ENOMEM ? -ENOMEM : -EFAULT;
+}
+
+static void hmap_batch_count_unpin(struct hmap_batch_count *c)
+{
+	unpin_user_pages_dirty_lock(c->pages, c->npages, true);
+}
+
+static void hmap_batch_count_write(struct hmap_batch_count *c, u32 count)
+{
+	const char *src = (const char *)&count;
+	unsigned int offset = c->offset, done = 0, i, n;
+
+	for (i = 0; i < c->npages; i++) {
+		n = min_t(unsigned int, sizeof(count) - done,
+			  PAGE_SIZE - offset);
+		memcpy_to_page(c->pages[i], offset, src + done, n);
+		done += n;
+		offset = 0;
+	}
+}
+
+/**
  * struct hmap_batch_pos - the operation of a batch being run
- * @ucount: the @count field of the user's struct hmap_ioc_batch.
+ * @count: the batch's @count, pinned.
  * @uop: the user's struct hmap_ioc_batch_op.
  * @index: the operation's index in the batch.
  * @value_len: its @value_len as the caller passed it.
  *
- * A batch keeps @ucount up to date as it goes: an operation that changes
+ * A batch keeps @count up to date as it goes: an operation that changes
  * the map sets it to @index + 1 before the change and back to @index if
  * the change then fails, so that no fault after a change can report it as
- * not done (a take would lose its key); a get sets it once done.
+ * not done (a take would lose its key), and no change that failed stays
+ * counted (a take would report a key it left); a get sets it once done.
  */
 struct hmap_batch_pos {
-	u32 __user *ucount;
+	struct hmap_batch_count count;
 	struct hmap_ioc_batch_op __user *uop;
 	u32 index;
 	u32 value_len;
 };
-
-static int hmap_batch_set_count(struct hmap_batch_pos *p, u32 count)
-{
-	return put_user(count, p->ucount) ? -EFAULT : 0;
-}
 
 static int hmap_batch_take_publish(void *ctx, u32 len)
 {
@@ -502,16 +555,17 @@ static int hmap_batch_take_publish(void *ctx, u32 len)
 
 	if (put_user(len, &p->uop->value_len))
 		return -EFAULT;
-	return hmap_batch_set_count(p, p->index + 1);
+	hmap_batch_count_write(&p->count, p->index + 1);
+	return 0;
 }
 
+/* The count first: it cannot fault, and says the take was not done. */
 static int hmap_batch_take_retract(void *ctx)
 {
 	struct hmap_batch_pos *p = ctx;
 
-	if (put_user(p->value_len, &p->uop->value_len))
-		return -EFAULT;
-	return hmap_batch_set_count(p, p->index);
+	hmap_batch_count_write(&p->count, p->index);
+	return put_user(p->value_len, &p->uop->value_len) ? -EFAULT : 0;
 }
 
 static const struct hmap_take_sink hmap_batch_take_sink = {
@@ -531,12 +585,10 @@ static int hmap_batch_write(struct hmap_batch_pos *p, struct hmap_scratch *s,
 	err = put ? hmap_put_prepare(s, req) : hmap_delete_prepare(s, req);
 	if (err)
 		return err;
-	err = hmap_batch_set_count(p, p->index + 1);
-	if (err)
-		return err;
+	hmap_batch_count_write(&p->count, p->index + 1);
 	err = put ? hmap_put_commit(s, req) : hmap_delete_commit(s, req);
-	if (err && hmap_batch_set_count(p, p->index))
-		err = -EFAULT;
+	if (err)
+		hmap_batch_count_write(&p->count, p->index);
 	return err;
 }
 
@@ -550,7 +602,7 @@ static int hmap_batch_get(struct hmap_batch_pos *p, struct hmap_scratch *s,
 	if ((!err || err == -ENOSPC) && put_user(len, &p->uop->value_len))
 		err = -EFAULT;
 	if (!err)
-		err = hmap_batch_set_count(p, p->index + 1);
+		hmap_batch_count_write(&p->count, p->index + 1);
 	return err;
 }
 
@@ -567,7 +619,7 @@ static int hmap_batch_take(struct hmap_batch_pos *p, struct hmap_scratch *s,
 }
 
 /*
- * Read, check and run operation @p->index at @p->uop. On success *@p->ucount
+ * Read, check and run operation @p->index at @p->uop. On success the count
  * is @p->index + 1; on failure the caller sets it to @p->index.
  */
 static int hmap_batch_one(struct file *file, struct hmap_scratch *s,
@@ -617,16 +669,16 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
 	struct hmap_ioc_batch *b = &uc->arg.batch;
 	struct hmap_ioc_batch __user *ub = uc->uarg;
 	struct hmap_scratch s = { .obj = uc->obj };
-	struct hmap_batch_pos p = {
-		.ucount = &ub->count,
-		.uop = u64_to_user_ptr(b->ops),
-	};
-	int err = 0;
+	struct hmap_batch_pos p = { .uop = u64_to_user_ptr(b->ops) };
+	int err;
 
 	if (b->flags)
 		return -EINVAL;
 	if (b->op_size < HMAP_BATCH_OP_SIZE_VER0 || b->op_size > PAGE_SIZE)
 		return -EINVAL;
+	err = hmap_batch_count_pin(&p.count, &ub->count);
+	if (err)
+		return err;
 
 	for (p.index = 0; p.index < b->count; p.index++) {
 		if (signal_pending(current)) {
@@ -640,12 +692,10 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
 		cond_resched();
 	}
 	hmap_scratch_free(&s);
-	/*
-	 * A failed operation has left @count at its index, except the first
-	 * (nothing written yet) and one whose retraction faulted: try again.
-	 */
-	if (err && hmap_batch_set_count(&p, p.index))
-		err = -EFAULT;
+	/* The first operation may fail before anything was written. */
+	if (err)
+		hmap_batch_count_write(&p.count, p.index);
+	hmap_batch_count_unpin(&p.count);
 	return err;
 }
 

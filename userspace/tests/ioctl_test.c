@@ -570,6 +570,51 @@ static void test_batch_bad_header(int fd)
 	bad_batch(fd, &b, EFAULT, "batch of 2^32-1 unmapped ops");
 }
 
+/*
+ * The kernel pins the memory of count for the call and writes it through
+ * its own mapping: a header whose count spans two pages must work too.
+ */
+static void test_batch_count_across_pages(int fd)
+{
+	char v[] = "v";
+	struct hmap_ioc_batch_op ops[3] = {
+		bop(HMAP_OP_PUT, "s1", v, 1, 0),
+		bop(HMAP_OP_PUT, "s2", v, 1, 0),
+		bop(HMAP_OP_PUT, "s1", v, 1, HMAP_PUT_NOEXIST),
+	};
+	size_t at = (size_t)page_size -
+		    offsetof(struct hmap_ioc_batch, count) - 2;
+	char *pages = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct hmap_ioc_batch b = batch_hdr(ops, 2, sizeof(ops[0]), 0);
+	__u32 got;
+	int err;
+
+	if (pages == MAP_FAILED) {
+		tap(false, "mmap of two pages: %s", strerror(errno));
+		return;
+	}
+	memcpy(pages + at, &b, sizeof(b));
+	err = raw_ioctl(fd, HMAP_IOC_BATCH, pages + at);
+	memcpy(&got, pages + at + offsetof(struct hmap_ioc_batch, count),
+	       sizeof(got));
+	tap(!err && got == 2 && has_value(fd, "s1", "v") &&
+	    has_value(fd, "s2", "v"),
+	    "batch header with count across two pages: done, count 2 (%s, %u)",
+	    ename(-err), got);
+	b = batch_hdr(ops, 3, sizeof(ops[0]), 0);
+	memcpy(pages + at, &b, sizeof(b));
+	err = raw_ioctl(fd, HMAP_IOC_BATCH, pages + at);
+	memcpy(&got, pages + at + offsetof(struct hmap_ioc_batch, count),
+	       sizeof(got));
+	tap(err == -EEXIST && got == 2,
+	    "count across two pages: the third op fails, count 2 (%s, %u)",
+	    ename(-err), got);
+	munmap(pages, 2 * page_size);
+	hm_delete(fd, "s1", 2);
+	hm_delete(fd, "s2", 2);
+}
+
 static void test_batch_bad_ops(int fd)
 {
 	char v[] = "v";
@@ -938,6 +983,7 @@ static void suite_basic(void)
 	test_full(fd);
 	test_batch(fd);
 	test_batch_bad_header(fd);
+	test_batch_count_across_pages(fd);
 	test_batch_bad_ops(fd);
 	test_batch_wide(fd);
 	test_bad_cmds(fd);

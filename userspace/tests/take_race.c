@@ -23,7 +23,9 @@
  * Runs: single and batch takes in a half-full map; in a full map that a
  * third thread keeps full (a key put back after a failed copy would find
  * no room); with a thread that keeps updating the values being taken (the
- * take's value changes between its copy and its delete); and batch puts.
+ * take's value changes between its copy and its delete); batch puts; and
+ * one batch take that userfaultfd stops at chosen points (paused_take_run()),
+ * to meet on purpose a window the random flips meet only by chance.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,8 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hmap_lib.h"
@@ -488,6 +493,207 @@ static void put_run(const char *name, int rounds)
 	hm_clear(vfd);
 }
 
+/* ---- a batch take paused with userfaultfd ----------------------------- */
+
+/*
+ * The flips above meet a given window of a call by chance. This run meets
+ * one on purpose: userfaultfd stops the kernel at its accesses to two pages,
+ * so a helper thread acts at exact points of one batch take of one key. The
+ * batch header has a page of its own (hdr), the operation and its key
+ * another (op: write-protected), the value buffer a third (val: missing).
+ *
+ *   0. the take copies the value out and val faults: the helper gives the
+ *      key a new value, so the take's compare-and-delete will fail;
+ *   1. the take writes the op's value_len and op faults: the helper empties
+ *      val again. The take counts the op done, its delete finds the new
+ *      value (-EAGAIN), and the take starts over;
+ *   2. the retry copies the new value out and val faults: the helper makes
+ *      op and hdr read-only;
+ *   3. the retry's write of value_len faults, so the take fails with
+ *      EFAULT, and must uncount the op in a header now read-only.
+ *
+ * Whatever the call returns, count must say what was done: 0 with the key
+ * still in the map, or 1 with the key gone and its value delivered.
+ */
+struct pause_ctx {
+	int uffd;
+	char *hdr, *op, *val;
+	int step;		/* of the steps above, reached by the helper */
+};
+
+static void uffd_call(int uffd, unsigned long req, void *arg, const char *what)
+{
+	if (ioctl(uffd, req, arg))
+		bail(what);
+}
+
+static void uffd_range(struct uffdio_range *r, const void *page)
+{
+	r->start = (unsigned long)page;
+	r->len = (unsigned long)page_size;
+}
+
+static void op_write_protect(struct pause_ctx *c, bool on)
+{
+	struct uffdio_writeprotect wp = {
+		.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	uffd_range(&wp.range, c->op);
+	uffd_call(c->uffd, UFFDIO_WRITEPROTECT, &wp, "UFFDIO_WRITEPROTECT");
+}
+
+/* Map a zeroed page at val and wake the faulting take. */
+static void val_fill(struct pause_ctx *c)
+{
+	static char zeros[65536];
+	struct uffdio_copy copy = {
+		.dst = (unsigned long)c->val,
+		.src = (unsigned long)zeros,
+		.len = (unsigned long)page_size,
+	};
+
+	if (page_size > (long)sizeof(zeros))
+		bail("page size");
+	uffd_call(c->uffd, UFFDIO_COPY, &copy, "UFFDIO_COPY");
+}
+
+static void on_val_fault(struct pause_ctx *c)
+{
+	char key[KEY_SIZE], v[VALUE_SIZE];
+	__u32 len;
+
+	if (c->step == 0) {
+		key_of(key, "take-", 0);
+		len = value_of(v, 0, 1);
+		if (hm_put(vfd, key, (__u32)strlen(key), v, len,
+			   HMAP_PUT_EXIST))
+			bail("put of the new value");
+		c->step = 1;
+	} else if (c->step == 2) {
+		if (mprotect(c->op, page_size, PROT_READ) ||
+		    mprotect(c->hdr, page_size, PROT_READ))
+			bail("mprotect");
+		c->step = 3;
+	}
+	val_fill(c);
+}
+
+static void on_op_fault(struct pause_ctx *c)
+{
+	if (c->step == 1) {
+		if (madvise(c->val, page_size, MADV_DONTNEED))
+			bail("madvise");
+		c->step = 2;
+	}
+	op_write_protect(c, false);
+}
+
+/* Serve the take's faults until the run ends. */
+static void *pauser(void *arg)
+{
+	struct pause_ctx *c = arg;
+	struct pollfd pfd = { .fd = c->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	char *page;
+
+	while (!atomic_load(&stop_threads)) {
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		if (read(c->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		page = (char *)(unsigned long)(msg.arg.pagefault.address &
+					       ~(__u64)(page_size - 1));
+		if (page == c->val)
+			on_val_fault(c);
+		else if (page == c->op)
+			on_op_fault(c);
+	}
+	return NULL;
+}
+
+static char *map_page(void)
+{
+	char *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bail("mmap");
+	return p;
+}
+
+static void pause_setup(struct pause_ctx *c)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+
+	c->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (c->uffd < 0)
+		bail("userfaultfd");
+	uffd_call(c->uffd, UFFDIO_API, &api, "UFFDIO_API");
+	uffd_range(&reg.range, c->op);
+	uffd_call(c->uffd, UFFDIO_REGISTER, &reg, "UFFDIO_REGISTER op");
+	op_write_protect(c, true);
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	uffd_range(&reg.range, c->val);
+	uffd_call(c->uffd, UFFDIO_REGISTER, &reg, "UFFDIO_REGISTER val");
+}
+
+static void paused_take_run(void)
+{
+	const char *name = "batch take paused by userfaultfd";
+	struct pause_ctx c = { .hdr = map_page(), .op = map_page(),
+			       .val = map_page() };
+	struct hmap_ioc_batch *b = (void *)c.hdr;
+	struct hmap_ioc_batch_op *op = (void *)c.op;
+	char *key = c.op + 512;
+	__u32 count;
+	int state, err;
+
+	put_keys("take-", 1);
+	key_of(key, "take-", 0);
+	*op = (struct hmap_ioc_batch_op) {
+		.op = HMAP_OP_TAKE,
+		.key = hm_ptr(key),
+		.key_len = (__u32)strlen(key),
+		.value = hm_ptr(c.val),
+		.value_len = VALUE_SIZE,
+	};
+	*b = (struct hmap_ioc_batch) {
+		.size = sizeof(*b),
+		.ops = hm_ptr(op),
+		.count = 1,
+		.op_size = sizeof(*op),
+	};
+	pause_setup(&c);	/* val, never touched yet, is missing */
+	if (pthread_create(&threads[nthreads++], NULL, pauser, &c))
+		bail("pthread_create");
+
+	err = ioctl(fd, HMAP_IOC_BATCH, b) ? -errno : 0;
+	count = b->count;
+
+	atomic_store(&stop_threads, true);
+	pthread_join(threads[--nthreads], NULL);
+	atomic_store(&stop_threads, false);
+	close(c.uffd);
+	state = check_key("take-", 0);
+	diag("%s: %s, count %u, key %s, helper reached step %d of 3", name,
+	     ename(-err), count, state == -1 ? "gone" : "in the map", c.step);
+	tap(c.step == 3,
+	    "%s: the take retried after its value changed, then faulted",
+	    name);
+	tap((count == 0 && state == 1) ||
+	    (count == 1 && !err && state == -1 &&
+	     valid_value(c.val, op->value_len, 0)),
+	    "%s: count says exactly what was done", name);
+	munmap(c.hdr, page_size);
+	munmap(c.op, page_size);
+	munmap(c.val, page_size);
+	hm_clear(vfd);
+}
+
 int main(int argc, char **argv)
 {
 	int mfd, max, half;
@@ -524,6 +730,7 @@ int main(int argc, char **argv)
 		 updater);
 	take_run("batch take, values updated meanwhile", half, true, updater);
 	put_run("batch put", 60);
+	paused_take_run();
 
 	return tap_finish();
 }

@@ -180,9 +180,12 @@ struct hmap_ioc_batch {
  * map counts itself done before the change (and not done again if the
  * change fails), so whatever the error, EFAULT included, the operations
  * that @count says were done were done, and the others were not: a take
- * that @count does not include has not removed its key. (If the structure
- * becomes unwritable during the call, the failing operation may stay
- * counted; a take then has written its value but not removed the key.)
+ * that @count does not include has not removed its key. This holds even if
+ * the caller's memory becomes unwritable during the call: the kernel pins
+ * the page(s) of @count for the call and writes it through its own mapping
+ * (if the caller replaces that memory, with munmap() and mmap(), the count
+ * lands in the memory that was there). When @count cannot be pinned for
+ * writing, the call fails with EFAULT before the first operation.
  */
 #define HMAP_IOC_BATCH		_IO(HMAP_IOC_MAGIC, 0x05)
 
