@@ -15,12 +15,22 @@
 # slowest insert at 10^6 against 10^4, the host-noise probe), with the
 # latency-against-index plots of scripts/bench-plot.gp.
 #
+# With --uml, the same in one User-Mode Linux boot of the um-perf kernel
+# (scripts/bench-uml.sh --compare: four rounds, lookups at 100 000 keys
+# of 8 and 32 bytes and at 1 000 000), where the core runs at the host
+# CPU's speed: the place to measure a change to the lookup path.
+#
 # What it is for: a change to the core measured against what it replaces,
 # in the same boot, so the host's load weighs on both alike.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-base=${1:?usage: bench-compare.sh BASE-COMMIT}
+flavor=perf
+if [ "${1:-}" = --uml ]; then
+	flavor=um-perf
+	shift
+fi
+base=${1:?usage: bench-compare.sh [--uml] BASE-COMMIT}
 say() { echo "bench-compare: $*" >&2; }
 
 start=$SECONDS
@@ -34,9 +44,9 @@ say "base $base: $(git -C "$HMAP_ROOT" log -1 --format='%h %s' "$base")"
 rm -rf "$base_src"
 mkdir -p "$base_src"
 git -C "$HMAP_ROOT" archive "$base" | tar -x -C "$base_src"
-kdir=$("$HMAP_ROOT/scripts/build-kernel.sh" perf)
-base_build=$(HMAP_OUT=$base_out "$base_src/scripts/bench-build.sh" perf)
-build=$("$HMAP_ROOT/scripts/bench-build.sh" perf)
+kdir=$("$HMAP_ROOT/scripts/build-kernel.sh" "$flavor")
+base_build=$(HMAP_OUT=$base_out "$base_src/scripts/bench-build.sh" "$flavor")
+build=$("$HMAP_ROOT/scripts/bench-build.sh" "$flavor")
 khz=$("$build/bench/hmap_ubench" -T)
 say "host TSC: $khz kHz; load $(cut -d' ' -f1-3 /proc/loadavg)"
 {
@@ -47,6 +57,17 @@ say "host TSC: $khz kHz; load $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$results/host.txt"
 
 status=0
+if [ "$flavor" = um-perf ]; then
+	"$HMAP_ROOT/scripts/bench-uml.sh" --compare "$base_build" \
+		"$results" "$khz" || status=$?
+	for who in base new; do
+		echo "=== $who ($(sed -n "s/^$who=//p" "$results/host.txt"))"
+		python3 "$HMAP_ROOT/scripts/bench-report.py" "$results/$who" |
+			tee "$results/$who/table.txt"
+	done
+	say "results in $results ($((SECONDS - start))s)"
+	exit "$status"
+fi
 "$HMAP_ROOT/scripts/run-guest.sh" --flavor perf \
 	--smp "2,sockets=2,cores=1,threads=1" --mem 3G --timeout 2400 \
 	--name bench-compare --quiet -- \

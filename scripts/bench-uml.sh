@@ -7,7 +7,8 @@
 # calls it after its QEMU guests, so the report shows both side by side
 # (the rows of guest "uml").
 #
-# usage: bench-uml.sh [--quick] [--flavor um-perf|um-debug] RESULTS TSC_KHZ
+# usage: bench-uml.sh [--quick | --compare BASE] [--flavor um-perf|um-debug]
+#                     RESULTS TSC_KHZ
 #
 #   RESULTS   directory under out/ that receives NAME.results and
 #             NAME.series per benchmark, test_rhashtable.txt and env.txt,
@@ -15,6 +16,12 @@
 #   TSC_KHZ   the host's TSC rate (bench.sh measures it): UML has no cycle
 #             counter, so hmap_bench reads the host's TSC with rdtsc
 #   --quick   small N: checks the machinery in seconds
+#   --compare BASE  another build of the modules (a directory as
+#             scripts/bench-build.sh prints) against this tree's, in one
+#             boot: four rounds, alternating which goes first, each loading
+#             one build's hmap.ko and benchmarking it at 100 000 keys (8-
+#             and 32-byte keys) and 1 000 000; results in RESULTS/base and
+#             RESULTS/new (scripts/bench-compare.sh --uml drives it)
 #   --flavor  um-perf (default) for numbers; um-debug checks the benchmark
 #             under KASAN and lockdep (numbers meaningless)
 #
@@ -82,6 +89,32 @@ guest_main() {
 		rmmod test_rhashtable || fail "rmmod test_rhashtable"
 	}
 
+	# compare_round R FIRST SECOND: round R of the compare plan, each
+	# build (BENCH_BASE or this tree's) loaded in turn and benchmarked.
+	compare_round() {
+		local r=$1 b who own=$build all=$results
+		shift
+		for b in "$@"; do
+			who=new
+			[ "$b" = "$BENCH_BASE" ] && who=base
+			if ! insmod "$b/hmap.ko"; then
+				fail "insmod $who hmap.ko"
+				continue
+			fi
+			build=$b results=$all/$who/uml
+			mkdir -p "$results"
+			cp "$all/env.txt" "$results/"
+			kbench "k8v8-100k-r$r" n=100000 runs=3 \
+				workloads=insert,lookup lookup_ops=400000
+			kbench "k32v64-100k-r$r" n=100000 ksize=32 vsize=64 \
+				runs=3 workloads=insert,lookup lookup_ops=400000
+			kbench "k8v8-1m-r$r" n=1000000 runs=1 \
+				workloads=insert,lookup lookup_ops=400000
+			build=$own results=$all
+			rmmod hmap || fail "rmmod $who hmap.ko"
+		done
+	}
+
 	mkdir -p "$results"
 	{
 		echo "kernel=$(uname -r)"
@@ -94,6 +127,18 @@ guest_main() {
 	} > "$results/env.txt"
 	cat "$results/env.txt"
 
+	if [ "$plan" = compare ]; then
+		# Alternate which build goes first, so drift favours neither.
+		for r in 1 2 3 4; do
+			if [ $((r % 2)) = 1 ]; then
+				compare_round "$r" "$BENCH_BASE" "$build"
+			else
+				compare_round "$r" "$build" "$BENCH_BASE"
+			fi
+		done
+		echo "bench-uml: done: $failures failures"
+		return "$failures"
+	fi
 	insmod "$build/hmap.ko" || { fail "insmod hmap"; return 1; }
 	# runs=9: the report pairs hmap and rhashtable within each run and
 	# takes the median of the nine ratios.
@@ -131,12 +176,13 @@ if [ "${1:-}" = --guest ]; then
 fi
 
 # ---- on the host ------------------------------------------------------------
-plan=full flavor=um-perf
+plan=full flavor=um-perf base=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) plan=quick; shift ;;
+	--compare) plan=compare; base=$(realpath "${2:?}"); shift 2 ;;
 	--flavor) flavor=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "bench-uml: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -160,7 +206,8 @@ name=bench-uml-$plan
 say "UML guest ($flavor), plan $plan (log: $HMAP_OUT/logs/$name.log)"
 status=0
 "$HMAP_ROOT/scripts/run-uml.sh" --flavor "$flavor" --mem 3G --timeout 1800 \
-	--name "$name" --quiet -- "$HMAP_ROOT/scripts/bench-uml.sh" --guest \
+	--name "$name" --quiet -- env BENCH_BASE="$base" \
+	"$HMAP_ROOT/scripts/bench-uml.sh" --guest \
 	"$build" "$results" "$kdir" "$khz" "$plan" || status=$?
 grep -h '^bench-uml:' "$HMAP_OUT/logs/$name.log" | tr -d '\r' >&2 || true
 [ "$status" = 0 ] || say "UML guest: exit status $status"
