@@ -245,7 +245,7 @@ struct hmap_resize {
  * struct hmap - a map
  * @table: the current bucket array; during a resize its ->old is the array
  *	being evacuated.
- * @hash_key: siphash key, random per map.
+ * @hash_key: hsiphash key, random per map.
  * @id: the id tracepoints report.
  * @max_entries: entry limit.
  * @max_key_size: key size limit.
@@ -279,7 +279,7 @@ struct hmap_resize {
  */
 struct hmap {
 	struct hmap_table __rcu *table;
-	siphash_key_t hash_key;
+	hsiphash_key_t hash_key;
 	u32 id;
 	u32 max_entries;
 	u32 max_key_size;
@@ -320,6 +320,24 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
 	return hmap_nbuckets(t) - 1;
 }
 
+/*
+ * The map's hash of a key: hsiphash(), the kernel's keyed hash for hash
+ * tables (on 64-bit machines SipHash-1-3, against siphash()'s 2-4: five
+ * rounds for an 8-byte key instead of eight, the largest single cost of a
+ * lookup hit, see docs/benchmarks.md). Its 32 bits are enough: the bucket
+ * index takes bits 0..HMAP_LOG2_MAX-1 = 0..23 and the tophash bits 56..63,
+ * which the copy in the high half makes bits 24..31, so the two stay
+ * independent at every size. Keys whose 32-bit hashes are equal (about
+ * n^2 / 2^33 pairs among n keys) cost a lookup one more key compare, and a
+ * dump hands them over together (see hmap_dump()).
+ */
+static u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
+{
+	u64 h = hsiphash(key, key_len, &map->hash_key);
+
+	return h << 32 | h;
+}
+
 /**
  * hmap_key_hash() - the map's keyed hash of a key
  * @map: the map.
@@ -329,13 +347,13 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
  * A KUnit static stub: tests redirect it to force chosen hashes.
  *
  * Context: Any context.
- * Return: siphash of @key under the map's random key.
+ * Return: hmap_hash() of @key.
  */
 VISIBLE_IF_KUNIT u64 hmap_key_hash(const struct hmap *map, const void *key,
 				   u32 key_len)
 {
 	KUNIT_STATIC_STUB_REDIRECT(hmap_key_hash, map, key, key_len);
-	return siphash(key, key_len, &map->hash_key);
+	return hmap_hash(map, key, key_len);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_key_hash);
 
@@ -2028,7 +2046,7 @@ static bool hmap_params_valid(const struct hmap_params *p)
  * hmap_create() - create an empty map
  * @params: its limits and size hint.
  *
- * The map gets a random siphash key of its own, so keys crafted to collide
+ * The map gets a random hsiphash key of its own, so keys crafted to collide
  * under one map's hash do not collide under another's.
  *
  * Context: Process context; may sleep. Memory is charged to

@@ -31,6 +31,10 @@
  *              it again, so the map keeps growing and shrinking.
  *   noise      (always, first) how much of the time the vCPU is not running:
  *              under TCG on a busy host, milliseconds at a time.
+ *   hash       (a breakdown of a lookup) the hash alone: siphash() (hmap's
+ *              hash until it took hsiphash()), hsiphash() (hmap's) and
+ *              jhash2() (rhashtable's default), each over the keys a
+ *              lookup would hash, in ns per key.
  *   composite  the sequence lib/test_rhashtable.c times (insert n keys
  *              id = 2i, walk the map, look up ids 0..n-1, walk again,
  *              delete all), averaged over "runs", to set next to that
@@ -51,6 +55,7 @@
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/jhash.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -58,6 +63,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rhashtable.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
@@ -74,7 +80,7 @@
 static char *workloads = "insert,lookup,delete,mixed";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated: insert,lookup,delete,mixed,composite");
+		 "comma-separated: insert,lookup,delete,mixed,hash,composite");
 
 static char *maps = "hmap,rhashtable";
 module_param(maps, charp, 0444);
@@ -736,6 +742,85 @@ static void bench_end(struct bench_line *l)
 	bench_printf(&results, "%s\n", l->buf);
 }
 
+/* The hashes the hash workload times, each over a key of key_size bytes. */
+static siphash_key_t bench_sip_key;
+static hsiphash_key_t bench_hsip_key;
+
+static u32 bench_hash_siphash(const u64 *key)
+{
+	return siphash(key, key_size, &bench_sip_key);
+}
+
+static u32 bench_hash_hsiphash(const u64 *key)
+{
+	return hsiphash(key, key_size, &bench_hsip_key);
+}
+
+static u32 bench_hash_jhash2(const u64 *key)
+{
+	return jhash2((const u32 *)key, key_size / 4, 0);
+}
+
+static const struct {
+	const char *name;
+	u32 (*fn)(const u64 *key);
+} bench_hashes[] = {
+	{ "siphash", bench_hash_siphash },
+	{ "hsiphash", bench_hash_hsiphash },
+	{ "jhash2", bench_hash_jhash2 },
+};
+
+/*
+ * Time each hash over lookup_ops keys, in rounds that alternate the
+ * order of the hashes; the keys are made before each timed loop, so only
+ * the hash is timed (and its result is kept live).
+ */
+static int bench_hash(void)
+{
+	const unsigned int nh = ARRAY_SIZE(bench_hashes), rounds = 8;
+	u64 total = lookup_ops ? lookup_ops : max(n, 200000U);
+	u64 chunk = max_t(u64, total / rounds, 1), cycles[3] = {}, i;
+	unsigned int r, j, h;
+	struct bench_line l;
+	u64 *keys;
+	u32 sink = 0;
+
+	BUILD_BUG_ON(ARRAY_SIZE(cycles) != ARRAY_SIZE(bench_hashes));
+	keys = vmalloc_array(chunk, key_size);
+	if (!keys)
+		return -ENOMEM;
+	get_random_bytes(&bench_sip_key, sizeof(bench_sip_key));
+	get_random_bytes(&bench_hsip_key, sizeof(bench_hsip_key));
+	for (i = 0; i < chunk; i++)
+		bench_key(i, keys + i * (key_size / 8));
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < nh; j++) {
+			u64 t0;
+
+			h = r & 1 ? nh - 1 - j : j;
+			t0 = bench_cycles();
+			for (i = 0; i < chunk; i++)
+				sink += bench_hashes[h].fn(keys + i * (key_size / 8));
+			cycles[h] += bench_cycles() - t0;
+		}
+		cond_resched();
+	}
+	vfree(keys);
+	for (h = 0; h < nh; h++) {
+		l.len = 0;
+		bench_add(&l, "workload=hash map=%s ksize=%u run=%u",
+			  bench_hashes[h].name, key_size, bench_run);
+		if (*tag)
+			bench_add(&l, " tag=%s", tag);
+		bench_add(&l, " keys=%llu ps_per_key=%llu sink=%u",
+			  chunk * rounds,
+			  div64_u64(bench_cyc2ns(cycles[h]) * 1000,
+				    chunk * rounds), sink);
+		bench_end(&l);
+	}
+	return 0;
+}
+
 /*
  * Per-op latency of a sequential workload: the max and mean of each run of
  * @stride ops, with the bucket count sampled at its end, to series.
@@ -1355,6 +1440,11 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 			.vsize = value_size,
 		};
 		mp[k] = &ms[k];
+	}
+	if (bench_has(workloads, "hash")) {
+		err = bench_hash();
+		if (err)
+			return err;
 	}
 	if (bench_has(workloads, "composite")) {
 		for (k = 0; k < nmaps && !err; k++) {

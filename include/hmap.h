@@ -110,7 +110,7 @@ struct hmap_dump_item {
  * typedef hmap_dump_fn - takes the entries hmap_dump() found
  * @arg: the argument the caller gave hmap_dump().
  * @items: entries that share one position in the dump's order (almost
- *	always one entry; more only when their 64-bit hashes are equal).
+ *	always one entry; more only when their hashes are equal).
  * @n: how many, at least 1.
  *
  * A position cannot be split across calls: the function takes all of

@@ -92,7 +92,7 @@ static void hmap_fault_grow_start(struct kunit *test)
  * map is consistent after every write, and the grow still finishes.
  * Clustered hashes make evacuations allocate.
  */
-static const char * const fault_modes[] = { "siphash", "clustered" };
+static const char * const fault_modes[] = { "real_hash", "clustered" };
 
 static void str_desc(const char * const *v, char *desc)
 {

@@ -268,6 +268,21 @@ def noise_lines(recs):
     return out
 
 
+def hash_lines(recs):
+    """The hash workload: each hash's median cost per key, by key size."""
+    out = []
+    costs = {}
+    for r in recs:
+        if r.get("workload") == "hash" and "ps_per_key" in r:
+            key = (r["guest"], r.get("ksize"), r["map"])
+            costs.setdefault(key, []).append(r["ps_per_key"])
+    for (guest, ksize, name), ps in sorted(costs.items()):
+        out.append("%s %2s-byte keys: %-8s %5.1f ns per key (median of %d)"
+                   % (guest, ksize, name, statistics.median(ps) / 1000.0,
+                      len(ps)))
+    return out
+
+
 def medians(recs, source, key_fields):
     return list(median_by_key([r for r in recs if r.get("source") == source],
                               key_fields).values())
@@ -492,6 +507,13 @@ def main():
         print("Host noise, measured in each benchmark load (a spinning "
               "vCPU that loses the host CPU):")
         for line in noise:
+            print("  " + line)
+        print()
+    hashes = hash_lines(recs)
+    if hashes:
+        print("The hash alone (a part of every lookup; hmap: hsiphash, "
+              "rhashtable: jhash2):")
+        for line in hashes:
             print("  " + line)
         print()
     header = ["guest", "workload", "metric", "hmap", "peer", "peer value",

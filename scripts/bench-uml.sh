@@ -19,8 +19,9 @@
 #   --compare BASE  another build of the modules (a directory as
 #             scripts/bench-build.sh prints) against this tree's, in one
 #             boot: four rounds, alternating which goes first, each loading
-#             one build's hmap.ko and benchmarking it at 100 000 keys (8-
-#             and 32-byte keys) and 1 000 000; results in RESULTS/base and
+#             one build's hmap.ko and benchmarking it at 10 000 keys (in
+#             the caches) and 100 000 (8- and 32-byte keys) and 1 000 000;
+#             results in RESULTS/base and
 #             RESULTS/new (scripts/bench-compare.sh --uml drives it)
 #   --flavor  um-perf (default) for numbers; um-debug checks the benchmark
 #             under KASAN and lockdep (numbers meaningless)
@@ -104,6 +105,10 @@ guest_main() {
 			build=$b results=$all/$who/uml
 			mkdir -p "$results"
 			cp "$all/env.txt" "$results/"
+			kbench "k8v8-10k-r$r" n=10000 runs=3 \
+				workloads=insert,lookup lookup_ops=400000
+			kbench "k32v64-10k-r$r" n=10000 ksize=32 vsize=64 \
+				runs=3 workloads=insert,lookup lookup_ops=400000
 			kbench "k8v8-100k-r$r" n=100000 runs=3 \
 				workloads=insert,lookup lookup_ops=400000
 			kbench "k32v64-100k-r$r" n=100000 ksize=32 vsize=64 \
@@ -146,6 +151,7 @@ guest_main() {
 	quick)
 		kbench k8v8-2k n=2000 lookup_ops=20000 mixed_cycles=1
 		kbench composite n=2000 workloads=composite runs=2
+		kbench hash-k8 workloads=hash lookup_ops=100000
 		test_rhashtable 2000 2
 		;;
 	full)
@@ -158,6 +164,13 @@ guest_main() {
 		kbench k32v64-1m n=1000000 ksize=32 vsize=64 runs=5 \
 			workloads=insert,lookup,delete lookup_ops=200000
 		kbench composite n=50000 workloads=composite runs=5
+		# The hash alone, three times per key size: a lookup's part.
+		for k in 8 16 32; do
+			for r in 1 2 3; do
+				kbench "hash-k$k-r$r" workloads=hash ksize=$k \
+					lookup_ops=2000000
+			done
+		done
 		test_rhashtable 50000 5
 		;;
 	*)

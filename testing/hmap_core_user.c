@@ -15,7 +15,7 @@
 /* The hash the core computes when no stub redirects hmap_key_hash(). */
 u64 hmap_user_real_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	return siphash(key, key_len, &map->hash_key);
+	return hmap_hash(map, key, key_len);
 }
 
 unsigned int hmap_user_min_log2(const struct hmap *map)

@@ -54,7 +54,7 @@ static inline uint64_t bench_rand(uint64_t *state)
  * The hash the peers without a hash of their own for these keys use
  * (cds_lfht always; std::unordered_map for 16- and 32-byte keys): a
  * multiply-xorshift fold of the key's words, unkeyed. hmap uses its own
- * keyed siphash, absl its own hash, Go its AES hash.
+ * keyed hsiphash, absl its own hash, Go its AES hash.
  */
 static inline uint64_t bench_hash_words(const uint64_t *w, unsigned int n)
 {

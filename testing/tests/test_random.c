@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A long random differential test: every operation of the API against a
- * simple model, under several hash regimes (the real siphash, whole-hash
+ * simple model, under several hash regimes (the real hsiphash, whole-hash
  * collisions, one bucket for everything, one top byte for everything),
  * with the resize oracle on every write and the structure audited as it
  * goes. The worker runs only when the test says, through the real
@@ -315,10 +315,10 @@ static void r_run(const struct r_cfg *cfg)
 	free(m.gen);
 }
 
-HT_CASE(random_siphash, 0)
+HT_CASE(random_real_hash, 0)
 {
 	static const struct r_cfg cfg = {
-		"siphash", 100000, R_KEY_MAX, T_VAL_MAX, 0, 0, 5000, 300000,
+		"hsiphash", 100000, R_KEY_MAX, T_VAL_MAX, 0, 0, 5000, 300000,
 	};
 
 	r_run(&cfg);

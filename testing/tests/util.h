@@ -89,7 +89,7 @@ static inline u64 t_hash(u8 top, u32 mid, u32 low)
 	return ((u64)top << 56) | ((u64)(mid & 0xffffff) << 32) | low;
 }
 
-/* Makes hmap_key_hash() return a t_fkey's own hash (others: siphash). */
+/* Makes hmap_key_hash() return a t_fkey's own hash (others: the real one). */
 void t_force_hashes(void);
 /* The hash a map gives a key, whatever hmap_key_hash() is redirected to. */
 u64 t_key_hash(struct hmap *map, const void *key, u32 key_len);

@@ -243,7 +243,7 @@ struct hmap_ioc_dump {
  * between calls; a key inserted or deleted during the dump may or may not
  * be returned. Dumping does not change the map.
  * ENOSPC: @buf cannot hold the next record; @buf_used says how big it must
- *	be, and @cursor is unchanged. (Entries whose 64-bit hashes are equal
+ *	be, and @cursor is unchanged. (Entries whose keyed hashes are equal
  *	come in one call, never split between two: then @buf_used is the
  *	size of all their records.)
  * EINTR: a signal arrived before any record was copied.

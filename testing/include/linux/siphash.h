@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* SipHash-2-4 (lib/siphash.c), with the kernel's key type and interface. */
+/*
+ * SipHash-2-4 and, as hsiphash() on 64-bit machines, SipHash-1-3 truncated
+ * to 32 bits (lib/siphash.c), with the kernel's key types and interface.
+ */
 #ifndef _HMAP_USER_LINUX_SIPHASH_H
 #define _HMAP_USER_LINUX_SIPHASH_H
 
@@ -12,6 +15,12 @@ typedef struct {
 } siphash_key_t;
 
 u64 siphash(const void *data, size_t len, const siphash_key_t *key);
+
+typedef struct {
+	unsigned long key[2];
+} hsiphash_key_t;
+
+u32 hsiphash(const void *data, size_t len, const hsiphash_key_t *key);
 
 /* The fixed-size forms: the same hash of the words, little-endian. */
 static inline u64 siphash_1u64(u64 a, const siphash_key_t *key)
