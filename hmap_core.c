@@ -37,14 +37,15 @@
  *     replaces the slot's pointer.
  *  3. A reader sees a value whole: entries are immutable; an update
  *     publishes a new entry with rcu_assign_pointer() and frees the old one
- *     with kfree_rcu().
+ *     with kfree_rcu_mightsleep().
  *  4. A write does bounded resize work: at most 2 old bucket chains plus a
  *     scan of at most HMAP_EVACUATE_SKIP evacuated flags, and it allocates,
  *     zeroes or frees no bucket array larger than 2^HMAP_INLINE_LOG2
  *     buckets (see "Arrays" below).
  *  5. Entries, overflow buckets and arrays are freed only after a grace
  *     period in which no lookup can still reach them, and a writer touches
- *     nothing it has handed to kvfree_rcu() or kfree_rcu().
+ *     nothing it has handed to kvfree_rcu(), kfree_rcu() or
+ *     kfree_rcu_mightsleep().
  *  6. A resize finishes even when nobody writes: the background worker
  *     evacuates up to HMAP_WORKER_CHUNK chains per hold of map->lock and
  *     calls cond_resched() between chunks. A writer waiting for the lock
@@ -171,14 +172,18 @@
 
 /**
  * struct hmap_entry - one key and its value; immutable once published
- * @rcu: frees the entry after a grace period.
  * @hash: the key's hash, kept for evacuation and dumps.
  * @key_len: bytes of key at @data.
  * @value_len: bytes of value after the key.
  * @data: the key, then the value.
+ *
+ * An entry has no rcu_head: it is freed with kfree_rcu_mightsleep(), which
+ * batches pointers in pages of its own (and, when it cannot get one, waits
+ * for a grace period itself; writers hold a mutex and may sleep). That
+ * keeps the entry of an 8-byte key and value at 32 bytes (kmalloc-32)
+ * instead of 48 (kmalloc-64).
  */
 struct hmap_entry {
-	struct rcu_head rcu;
 	u64 hash;
 	u32 key_len;
 	u32 value_len;
@@ -581,11 +586,12 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 	return e;
 }
 
+/* Context: map->lock held (may sleep, see struct hmap_entry). */
 static void hmap_entry_free_rcu(struct hmap *map, struct hmap_entry *e)
 {
 	map->memory -= kmalloc_size_roundup(hmap_entry_size(e->key_len,
 							     e->value_len));
-	kfree_rcu(e, rcu);
+	kfree_rcu_mightsleep(e);
 }
 
 /* A slot is published entry first, tophash second (see the top comment). */

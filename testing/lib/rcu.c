@@ -36,6 +36,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "hmap_user.h"
 
@@ -210,6 +211,35 @@ void hmap_user_kvfree_call_rcu(struct rcu_head *head, void *ptr)
 
 	WARN_ON_ONCE(offset >= 4096);
 	call_rcu(head, (rcu_callback_t)offset);
+}
+
+/* kfree_rcu_mightsleep(): a node of our own carries the pointer. */
+struct hmap_user_headless {
+	struct rcu_head head;
+	void *ptr;
+};
+
+static void hmap_user_headless_free(struct rcu_head *head)
+{
+	struct hmap_user_headless *h =
+		container_of(head, struct hmap_user_headless, head);
+
+	kvfree(h->ptr);
+	free(h);
+}
+
+void hmap_user_kvfree_rcu_headless(void *ptr)
+{
+	struct hmap_user_headless *h = malloc(sizeof(*h));
+
+	if (!h) {
+		/* As the kernel does when it has no page for the pointer. */
+		synchronize_rcu();
+		kvfree(ptr);
+		return;
+	}
+	h->ptr = ptr;
+	call_rcu(&h->head, hmap_user_headless_free);
 }
 
 void rcu_barrier(void)

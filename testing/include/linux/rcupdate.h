@@ -61,6 +61,9 @@ void hmap_user_kvfree_call_rcu(struct rcu_head *head, void *ptr);
 #define kvfree_rcu(ptr, rhf)						\
 	hmap_user_kvfree_call_rcu(&(ptr)->rhf, (void *)(ptr))
 #define kfree_rcu(ptr, rhf)		kvfree_rcu(ptr, rhf)
+/* Headless: the pointer goes into a queue node of its own. */
+void hmap_user_kvfree_rcu_headless(void *ptr);
+#define kfree_rcu_mightsleep(ptr)	hmap_user_kvfree_rcu_headless(ptr)
 #define kvfree_rcu_barrier()		rcu_barrier()
 
 #endif
