@@ -39,6 +39,7 @@
 #undef kvfree
 #undef kfree_rcu
 #undef kvfree_rcu
+#undef kfree_rcu_mightsleep
 #define kmalloc(size, gfp)	wmm_alloc((size), false, __func__)
 #define kzalloc(size, gfp)	wmm_alloc((size), true, __func__)
 #define kvzalloc(size, gfp)	wmm_alloc((size), true, __func__)
@@ -49,6 +50,7 @@
 #define kvfree(p)		wmm_free((p), false, __func__)
 #define kfree_rcu(p, field)	wmm_free((p), true, __func__)
 #define kvfree_rcu(p, field)	wmm_free((p), true, __func__)
+#define kfree_rcu_mightsleep(p)	wmm_free((p), true, __func__)
 
 /* RCU: R runs in W's OS thread, and frees wait for the scenario's end. */
 #undef rcu_read_lock
