@@ -212,10 +212,16 @@ test_limits() {
 	check_status 3 "filling a map past maps_memory_limit=2 (MiB) stops" \
 		"$H" -m lim1 fill -q -s 1000 100000
 	check "... with ENOSPC" grep -q ENOSPC "$TMP/stderr"
+	# The limit is on what the named maps hold together (lim2 and lim4
+	# hold a few hundred bytes), as counted at their last command: the
+	# worker may since have freed the array a grow left (256 buckets,
+	# 20 KiB, 1 % of 2 MiB here), so the bound below the limit is 5 %.
 	local mem
-	mem=$(awk '$1 == "memory_bytes" { print $2 }' "$FS/lim1")
-	diag "lim1 holds $mem bytes at the limit"
-	check "... near 2 MiB (2..3 MiB)" test "$mem" -ge $((2 * MiB)) -a "$mem" -lt $((3 * MiB))
+	mem=$(awk '$1 == "memory_bytes" { sum += $2 } END { print sum }' \
+		"$FS/lim1" "$FS/lim2" "$FS/lim4")
+	diag "the named maps hold $mem bytes at the limit"
+	check "... near 2 MiB (1.9..3 MiB)" \
+		test "$mem" -ge $((2 * MiB * 95 / 100)) -a "$mem" -lt $((3 * MiB))
 	check_status 3 "... and no map may be created" "$H" create lim5
 	check_status 0 "the /dev/hmap map is not limited by it" "$H" fill -q -s 1000 3000
 	"$H" clear
