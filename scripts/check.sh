@@ -65,13 +65,15 @@ qemu_kunit_glob='hmap_stress.*'
 t0=$SECONDS
 
 # result PASS|FAIL|SKIP NAME [DETAIL...]: count and print one test; the
-# detail lines (failures) are indented under it.
+# detail lines (failures) are indented under it. The names of the failures
+# are printed again at the end (a log's tail is often all one sees).
+failed=()
 result() {
 	local kind=$1 name=$2
 	shift 2
 	case "$kind" in
 	PASS) pass=$((pass + 1)) ;;
-	FAIL) fail=$((fail + 1)) ;;
+	FAIL) fail=$((fail + 1)) failed+=("$name") ;;
 	SKIP) skip=$((skip + 1)) ;;
 	esac
 	echo "$kind: $name"
@@ -96,6 +98,7 @@ summary() {
 	times=$(IFS=';'; echo "${stage_times[*]}")
 	info "stage times: ${times//;/; }"
 	info "total time $((SECONDS - t0))s; logs in $logs"
+	[ "$fail" -eq 0 ] || printf 'check: failed: %s\n' "${failed[@]}"
 	echo "$pass passed, $fail failed, $skip skipped"
 	[ "$fail" -eq 0 ]
 	exit
@@ -458,10 +461,17 @@ exit \$status"
 # and that every data race it counted is reported in the console log LOG.
 # A KCSAN that is off reports nothing, and the run would pass: allnoconfig,
 # under the flavor's fragment, turns KCSAN_EARLY_ENABLE off unless the
-# fragment sets it.
+# fragment sets it. KCSAN itself leaves one kind of race unreported: a
+# thread that finds a watchpoint but loses it (another thread consumed it,
+# or its watcher gave it up first) counts the race in data_races and in
+# report_races, and prints nothing, leaving the report to the other side,
+# which may have none to make ("only one will be reported",
+# kernel/kcsan/kcsan.h). Those are said, not failed: no one can see what
+# they were about. Seen once in a clean run: 1 race, 1 report race, no
+# report.
 kcsan_watch_result() {
 	local name="kcsan: KCSAN was on, watching, and reported every race" \
-		enabled setup races reports
+		enabled setup races lost reports
 	if [ ! -s "$1" ]; then
 		result FAIL "$name" "no KCSAN counters (${1#"$HMAP_OUT"/}): the guest did not finish"
 		return
@@ -469,13 +479,15 @@ kcsan_watch_result() {
 	enabled=$(sed -n 's/^enabled: //p' "$1")
 	setup=$(sed -n 's/^setup_watchpoints: //p' "$1")
 	races=$(sed -n 's/^data_races: //p' "$1")
+	lost=$(sed -n 's/^report_races: //p' "$1")
 	reports=$(tr -d '\r' < "$2" | grep -c 'BUG: KCSAN:')
 	info "KCSAN: enabled ${enabled:-?}, ${setup:-?} watchpoints set up," \
-		"${races:-?} data races counted, $reports reported"
+		"${races:-?} data races counted, $reports reported," \
+		"${lost:-?} left to another thread's report"
 	if [ "$enabled" != 1 ] || [ "${setup:-0}" -eq 0 ]; then
 		result FAIL "$name" "KCSAN was off or never watched:" \
 			"$(head -n 10 "$1")"
-	elif [ "${races:-0}" -gt 0 ] && [ "$reports" -eq 0 ]; then
+	elif [ "$((${races:-0} - ${lost:-0}))" -gt 0 ] && [ "$reports" -eq 0 ]; then
 		result FAIL "$name" "$races data races counted, none in $2"
 	else
 		result PASS "$name"
