@@ -88,9 +88,10 @@
  *    last moved bucket still empty, and miss a key (the message-passing
  *    pattern of tools/memory-model/litmus-tests/MP+poonceonces.litmus).
  *  - A slot: the writer stores the entry pointer (rcu_assign_pointer())
- *    and then the tophash byte (WRITE_ONCE()); a lookup reads the tophash
- *    and then the pointer (rcu_dereference()), and nothing orders those
- *    two loads. What makes a lookup safe is the pointer alone: the tophash
+ *    and then the tophash byte (WRITE_ONCE()); a lookup reads the
+ *    bucket's eight tophash bytes in one load (READ_ONCE() of a word, each
+ *    byte whole) and then the pointer (rcu_dereference()), and nothing
+ *    orders those two loads. What makes a lookup safe is the pointer alone: the tophash
  *    is only a filter. A lookup may see a fresh tophash with a stale
  *    pointer (NULL, skipped; or an entry being replaced or freed, which
  *    RCU keeps alive and the full key comparison rejects or accepts as
@@ -196,7 +197,10 @@ struct hmap_entry {
  * one cache line per bucket; the slot pointers follow.
  */
 struct hmap_bucket {
-	u8 tophash[HMAP_BUCKET_SLOTS];
+	union {
+		u8 tophash[HMAP_BUCKET_SLOTS];
+		u64 tophash_word;	/* the eight bytes in one load */
+	};
 	struct hmap_bucket __rcu *overflow;
 	struct hmap_entry __rcu *slots[HMAP_BUCKET_SLOTS];
 };
@@ -594,6 +598,37 @@ static void hmap_entry_free_rcu(struct hmap *map, struct hmap_entry *e)
 	kfree_rcu_mightsleep(e);
 }
 
+/*
+ * The tophash bytes of @b as one word, slot i in bits 8i..8i+7. Lookups
+ * read the eight bytes in one load, writers store them one by one
+ * (WRITE_ONCE() of a byte): a word is never torn within a byte, and what
+ * a lookup may conclude from any mix of old and new bytes is said in the
+ * top comment ("A slot").
+ */
+static inline u64 hmap_tophash_word(const struct hmap_bucket *b)
+{
+	BUILD_BUG_ON(sizeof(b->tophash) != sizeof(b->tophash_word));
+	return le64_to_cpu((__force __le64)READ_ONCE(b->tophash_word));
+}
+
+#define HMAP_BYTES_ONES		0x0101010101010101ULL
+#define HMAP_BYTES_HIGHS	0x8080808080808080ULL
+
+/*
+ * The slots of a tophash word whose byte may equal @byte: the high bit of
+ * each byte that does is set (the word-at-a-time zero-byte test of
+ * include/asm-generic/word-at-a-time.h on @word ^ @byte in every byte).
+ * A byte just above an equal one may be set too when it differs from
+ * @byte only in bit 0; callers check every candidate anyway. Zero exactly
+ * when no byte equals @byte.
+ */
+static inline u64 hmap_tophash_candidates(u64 word, u8 byte)
+{
+	u64 x = word ^ (HMAP_BYTES_ONES * byte);
+
+	return (x - HMAP_BYTES_ONES) & ~x & HMAP_BYTES_HIGHS;
+}
+
 /* A slot is published entry first, tophash second (see the top comment). */
 static void hmap_slot_publish(struct hmap_bucket *b, unsigned int i,
 			      struct hmap_entry *e, u8 tophash)
@@ -622,18 +657,15 @@ static struct hmap_entry *hmap_chain_find(struct hmap *map,
 					  struct hmap_bucket **bucket)
 {
 	u8 top = hmap_tophash(hash);
+	u64 tophashes, candidates;
 	struct hmap_entry *e;
 	unsigned int i;
 
 	for (; b; b = hmap_deref(map, b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			u8 th = READ_ONCE(b->tophash[i]);
-
-			if (th != top) {
-				if (th == HMAP_EMPTY_REST)
-					return NULL;
-				continue;
-			}
+		tophashes = hmap_tophash_word(b);
+		candidates = hmap_tophash_candidates(tophashes, top);
+		for (; candidates; candidates &= candidates - 1) {
+			i = __ffs64(candidates) / BITS_PER_BYTE;
 			e = hmap_deref(map, b->slots[i]);
 			if (!e || !hmap_entry_matches(e, hash, key, key_len))
 				continue;
@@ -643,6 +675,9 @@ static struct hmap_entry *hmap_chain_find(struct hmap *map,
 				*bucket = b;
 			return e;
 		}
+		/* An EMPTY_REST slot: no entry after it, in any bucket. */
+		if (hmap_tophash_candidates(tophashes, HMAP_EMPTY_REST))
+			return NULL;
 	}
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #define _HMAP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/bitrev.h>
 #include <linux/bug.h>
 #include <linux/build_bug.h>
@@ -36,6 +37,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <asm/byteorder.h>
 
 /*
  * Test hooks: KUnit static stubs redirect a few core functions while a

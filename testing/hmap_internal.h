@@ -30,6 +30,7 @@
  *                                   against the reference vectors
  *   delayed work, system_unbound_wq one worker thread, or manual mode
  *                                   (lib/workqueue.c)
+ *   __ffs64, le64_to_cpu            a compiler builtin, <endian.h>
  *   bitrev32, sort, ktime_get_ns,   inline / qsort / CLOCK_MONOTONIC /
  *   get_random_bytes, cond_resched, getrandom or seeded / optional yield /
  *   might_sleep                     "not inside rcu_read_lock()" check
@@ -47,6 +48,7 @@
 
 /* What the kernel's hmap_internal.h includes, in the same order. */
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/bitrev.h>
 #include <linux/export.h>
 #include <linux/ktime.h>
@@ -66,6 +68,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <asm/byteorder.h>
 
 /*
  * What the kernel gets from those headers without naming it: errno
