@@ -354,6 +354,17 @@ def main():
                 md.append(f"| {label} | " + " | ".join(
                     fmt(d.get((p, k, v, n, "concurrent_2r1w", metric)), "rate")
                     for p in peers) + " |")
+            for metric, label in (("ops_per_s_1w", "insert 0→N, 1 writer, ops/s"),
+                                  ("ops_per_s_2w", "insert 0→N, 2 writers, ops/s")):
+                md.append(f"| {label} | " + " | ".join(
+                    fmt(d.get((p, k, v, n, "insert_parallel", metric)), "rate")
+                    for p in peers) + " |")
+            gains = []
+            for p in peers:
+                a = d.get((p, k, v, n, "insert_parallel", "ops_per_s_2w"))
+                b = d.get((p, k, v, n, "insert_parallel", "ops_per_s_1w"))
+                gains.append(f"{a / b:.2f}" if a and b else "—")
+            md.append("| 2 writers ÷ 1 writer | " + " | ".join(gains) + " |")
             md.append("")
             h = {m: d.get(("hmap", k, v, n, w, m)) for w, m in (
                 ("stats", "log2_buckets"), ("stats", "overflow_buckets"),
@@ -454,6 +465,10 @@ def main():
         "every 256 after a synchronize_rcu()) cost time the kernel build does "
         "not spend. Its background worker is a thread, as liburcu's resize "
         "worker is for cds_lfht; both show in ops/CPU-s.\n"
+        "- The parallel-writers phase fills a fresh map 0→N with one thread, "
+        "then with two inserting disjoint halves (medians of the repetitions, "
+        "wall time); their ratio is what a second writer gains. hmap's writers "
+        "serialize on one mutex.\n"
         "- The concurrent phase runs 3 threads (2 readers, 1 writer) on the 2 "
         "CPUs. hmap's stand-in RCU runs freed entries' callbacks in the writer, "
         "after a synchronize_rcu() that waits for the readers, every 256 frees; "
