@@ -59,9 +59,10 @@ kcsan_tests="10-ioctl.sh 60-maps.sh"
 # writes in flight, and drains.
 kcsan_maps_tests="race freeze drain"
 # The KUnit suites the QEMU guest runs when UML runs them all: those whose
-# point is lockless readers on every CPU at once (UML has one CPU, so there
-# they race by preemption only).
-qemu_kunit_glob='hmap_stress.*'
+# point is lockless readers and writers on every CPU at once (UML has one
+# CPU, so there they race by preemption only): hmap_stress and
+# hmap_stress_writers.
+qemu_kunit_glob='hmap_stress*'
 t0=$SECONDS
 
 # result PASS|FAIL|SKIP NAME [DETAIL...]: count and print one test; the

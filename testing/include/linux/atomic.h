@@ -57,6 +57,7 @@ typedef struct {
 #define atomic_fetch_sub(i, v)	__atomic_fetch_sub(&(v)->counter, (i), __ATOMIC_SEQ_CST)
 #define atomic_fetch_inc(v)	atomic_fetch_add(1, v)
 #define atomic_xchg(v, n)	__atomic_exchange_n(&(v)->counter, (n), __ATOMIC_SEQ_CST)
+#define xchg(p, n)		__atomic_exchange_n((p), (n), __ATOMIC_SEQ_CST)
 #define __hmap_atomic_try_cmpxchg(v, oldp, n, mo)			\
 	__atomic_compare_exchange_n(&(v)->counter, (oldp), (n), false,	\
 				    mo, __ATOMIC_RELAXED)

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap KUnit suite: several writers at once, checked by conservation.
+ *
+ * Three writer kthreads work on shared keys and on keys of their own,
+ * beside a lockless reader on every CPU, a dumper and the worker, through
+ * phases that grow and shrink the map. Every value written is unique (its
+ * writer and that writer's sequence number are in it), and shared keys
+ * see only operations that say which value they removed: an insert that
+ * fails on an existing key, a TAKE (it returns the value it removed) and a
+ * compare-and-delete of a value the writer wrote. So the end state is
+ * known exactly: the map must hold the values some write added and no
+ * write removed, each under its own key, and its count must be their
+ * number. On the way:
+ *  - a value is removed at most once (no TAKE hands a value out twice);
+ *  - a reader never finds a value whose removal returned before its
+ *    lookup began, nor a torn one, nor one under another key;
+ *  - stable keys, which no writer touches, are always found, and a dump
+ *    scan sees each of them exactly once;
+ *  - on its own keys each writer knows the map's state, so every result
+ *    there is exact.
+ * A TAKE that let go of the map's lock between its value check and its
+ * removal failed this at once ("removed twice").
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include "hmap_kunit.h"
+
+#define WR_STABLE_SET	60
+#define WR_SHARED_SET	61
+#define WR_OWN_SET	62	/* + the writer's number */
+
+#define WR_WRITERS	3
+#define WR_NSTABLE	256
+#define WR_NSHARED	4096
+#define WR_NOWN		1024
+/* Values per writer: a sequence number takes the low 24 bits of a gen. */
+#define WR_MAX_VALUES	BIT(18)
+/* Operations per phase and writer; each writer does a grow and a shrink. */
+#define WR_PHASE_OPS	8000
+#define WR_MS		4000
+
+struct wr_ctx;
+
+/**
+ * struct wr_writer - one writer and the values it wrote
+ * @c: the run.
+ * @task: its kthread.
+ * @id: its number.
+ * @next: its next sequence number; every one below was added.
+ * @ops: operations done.
+ * @key_id: the id of the key each value went to (own keys: + WR_NSHARED).
+ * @removed_at: per value, the clock stamp taken after its removal
+ *	returned; 0 while it was not removed.
+ * @own: per own key, the sequence number of its value plus 1; 0: absent.
+ * @counts: inserts, takes, compare-and-deletes, own puts, own deletes.
+ */
+struct wr_writer {
+	struct wr_ctx *c;
+	struct task_struct *task;
+	u32 id;
+	u32 next;
+	u64 ops;
+	u32 *key_id;
+	u32 *removed_at;
+	u32 *own;
+	u64 counts[5];
+};
+
+/**
+ * struct wr_ctx - one run
+ * @map: the map.
+ * @w: the writers.
+ * @others: the readers (one per CPU) and the dumper.
+ * @nothers: how many of @others run.
+ * @clock: stamps removals; readers read it before a lookup.
+ * @lookups: lookups done by the readers.
+ * @scans: complete dump scans.
+ * @problems: problems seen by the kthreads.
+ * @first: what the first problem was.
+ * @lock: guards @first.
+ * @stopped: the kthreads were stopped.
+ */
+struct wr_ctx {
+	struct hmap *map;
+	struct wr_writer w[WR_WRITERS];
+	struct task_struct **others;
+	unsigned int nothers;
+	atomic_t clock;
+	atomic64_t lookups;
+	atomic64_t scans;
+	atomic_t problems;
+	char first[160];
+	spinlock_t lock;	/* guards first */
+	bool stopped;
+};
+
+static __printf(2, 3) void wr_problem(struct wr_ctx *c, const char *fmt, ...)
+{
+	va_list args;
+
+	if (atomic_inc_return(&c->problems) > 1)
+		return;
+	spin_lock(&c->lock);
+	va_start(args, fmt);
+	vsnprintf(c->first, sizeof(c->first), fmt, args);
+	va_end(args);
+	spin_unlock(&c->lock);
+}
+
+static u32 wr_gen(u32 writer, u32 seq)
+{
+	return writer << 24 | seq;
+}
+
+static struct kh_key wr_key_of(u32 writer, u32 key_id)
+{
+	return key_id < WR_NSHARED ?
+	       kh_key(WR_SHARED_SET, key_id) :
+	       kh_key(WR_OWN_SET + writer, key_id - WR_NSHARED);
+}
+
+/* Decodes a value found under @k: false (a problem) if it is not whole. */
+static bool wr_decode(struct wr_ctx *c, const struct kh_key *k, const u8 *val,
+		      u32 len, u32 *writer, u32 *seq)
+{
+	u32 gen = len >= 8 ? get_unaligned((const u32 *)(val + 4)) : 0;
+	u32 counted;
+
+	if (!kh_value_ok(val, len, k->set, k->id, gen)) {
+		wr_problem(c, "key %u/%u: a torn value or another key's (len %u)",
+			   k->set, k->id, len);
+		return false;
+	}
+	*writer = gen >> 24;
+	*seq = gen & 0xffffff;
+	if (*writer >= WR_WRITERS) {
+		wr_problem(c, "key %u/%u: value of writer %u", k->set, k->id,
+			   *writer);
+		return false;
+	}
+	/* Pairs with smp_store_release() in wr_added(). */
+	counted = smp_load_acquire(&c->w[*writer].next);
+	/* A value is in the map before its writer counts it: next + 1. */
+	if (*seq > counted) {
+		wr_problem(c, "key %u/%u: value %u/%u was never written",
+			   k->set, k->id, *writer, *seq);
+		return false;
+	}
+	return true;
+}
+
+static void wr_removed(struct wr_ctx *c, const struct kh_key *k, u32 writer,
+		       u32 seq)
+{
+	u32 stamp = atomic_inc_return(&c->clock);
+
+	if (xchg(&c->w[writer].removed_at[seq], stamp))
+		wr_problem(c, "key %u/%u: value %u/%u removed twice", k->set,
+			   k->id, writer, seq);
+}
+
+/* The next value of @w, for key @key_id. */
+static u32 wr_new_value(struct wr_writer *w, u32 key_id, u8 *val,
+			struct kh_key *k)
+{
+	*k = wr_key_of(w->id, key_id);
+	w->key_id[w->next] = key_id;
+	return kh_fill_value(val, k->set, k->id, wr_gen(w->id, w->next));
+}
+
+/* A value is counted once its insert returned. */
+static void wr_added(struct wr_writer *w)
+{
+	/* Pairs with smp_load_acquire() in wr_decode(). */
+	smp_store_release(&w->next, w->next + 1);
+}
+
+static void wr_shared_insert(struct wr_writer *w)
+{
+	u8 val[KH_VAL_MAX];
+	struct kh_key k;
+	u32 len = wr_new_value(w, get_random_u32_below(WR_NSHARED), val, &k);
+	int ret = hmap_insert(w->c->map, &k, sizeof(k), val, len,
+			      HMAP_PUT_NOEXIST);
+
+	if (ret && ret != -EEXIST)
+		wr_problem(w->c, "shared insert: %d", ret);
+	if (ret)
+		return;
+	wr_added(w);
+	w->counts[0]++;
+}
+
+static void wr_shared_take(struct wr_writer *w)
+{
+	struct kh_key k = kh_key(WR_SHARED_SET, get_random_u32_below(WR_NSHARED));
+	u32 len = KH_VAL_MAX, writer, seq;
+	u8 val[KH_VAL_MAX];
+	int ret = hmap_lookup_and_delete(w->c->map, &k, sizeof(k), val, &len);
+
+	if (ret && ret != -ENOENT)
+		wr_problem(w->c, "take: %d", ret);
+	if (ret || !wr_decode(w->c, &k, val, len, &writer, &seq))
+		return;
+	wr_removed(w->c, &k, writer, seq);
+	w->counts[1]++;
+}
+
+/* Compare-and-delete of one of the last values this writer wrote. */
+static void wr_shared_cmp_delete(struct wr_writer *w)
+{
+	u8 val[KH_VAL_MAX];
+	struct kh_key k;
+	u32 seq, len;
+	int ret;
+
+	if (!w->next)
+		return;
+	seq = w->next - 1 - get_random_u32_below(min(w->next, 64U));
+	if (w->key_id[seq] >= WR_NSHARED)
+		return;
+	k = wr_key_of(w->id, w->key_id[seq]);
+	len = kh_fill_value(val, k.set, k.id, wr_gen(w->id, seq));
+	ret = hmap_delete_if_value(w->c->map, &k, sizeof(k), val, len);
+	if (ret && ret != -ENOENT && ret != -EAGAIN)
+		wr_problem(w->c, "compare-and-delete: %d", ret);
+	if (ret)
+		return;
+	wr_removed(w->c, &k, w->id, seq);
+	w->counts[2]++;
+}
+
+/*
+ * On its own keys the writer knows every result: growing, it puts (an
+ * insert or an update); shrinking, it deletes what is there.
+ */
+static void wr_own_op(struct wr_writer *w, bool grow)
+{
+	u32 key_id = WR_NSHARED + get_random_u32_below(WR_NOWN);
+	u32 id = key_id - WR_NSHARED, old = w->own[id], len;
+	u8 val[KH_VAL_MAX];
+	struct kh_key k;
+	int ret;
+
+	if (grow) {
+		len = wr_new_value(w, key_id, val, &k);
+		ret = hmap_insert(w->c->map, &k, sizeof(k), val, len,
+				  old ? HMAP_PUT_EXIST : HMAP_PUT_NOEXIST);
+		if (ret) {
+			wr_problem(w->c, "own put of %u/%u: %d", k.set, k.id, ret);
+			return;
+		}
+		w->own[id] = w->next + 1;
+		wr_added(w);
+		if (old)
+			wr_removed(w->c, &k, w->id, old - 1);
+		w->counts[3]++;
+	} else if (old) {
+		k = wr_key_of(w->id, key_id);
+		ret = hmap_delete(w->c->map, &k, sizeof(k));
+		if (ret) {
+			wr_problem(w->c, "own delete of %u/%u: %d", k.set, k.id,
+				   ret);
+			return;
+		}
+		wr_removed(w->c, &k, w->id, old - 1);
+		w->own[id] = 0;
+		w->counts[4]++;
+	}
+}
+
+/*
+ * Stops when told to, but not before a grow phase and a shrink phase
+ * (unless a problem or its last value stopped it first).
+ */
+static int wr_writer_fn(void *data)
+{
+	struct wr_writer *w = data;
+	bool idle;
+	bool grow;
+	u32 r;
+
+	for (;;) {
+		idle = atomic_read(&w->c->problems) ||
+		       w->next >= WR_MAX_VALUES - 1;
+		if (kthread_should_stop() &&
+		    (idle || w->ops >= 2 * WR_PHASE_OPS))
+			break;
+		if (idle) {
+			usleep_range(1000, 2000);
+			continue;
+		}
+		grow = div_u64(w->ops++, WR_PHASE_OPS) % 2 == 0;
+		r = get_random_u32_below(100);
+		if (r < 20)
+			wr_own_op(w, grow);
+		else if (r < (grow ? 75 : 22))
+			wr_shared_insert(w);
+		else if (r < 90)
+			wr_shared_take(w);
+		else
+			wr_shared_cmp_delete(w);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void wr_lookup(struct wr_ctx *c)
+{
+	u32 pick = get_random_u32_below(WR_NSTABLE + WR_NSHARED +
+					WR_WRITERS * WR_NOWN);
+	u32 len = KH_VAL_MAX, writer, seq, t0, removed;
+	u8 val[KH_VAL_MAX];
+	struct kh_key k;
+	int ret;
+
+	if (pick < WR_NSTABLE) {
+		k = kh_key(WR_STABLE_SET, pick);
+	} else {
+		pick -= WR_NSTABLE;
+		if (pick < WR_NSHARED)
+			k = kh_key(WR_SHARED_SET, pick);
+		else
+			k = kh_key(WR_OWN_SET + (pick - WR_NSHARED) / WR_NOWN,
+				   (pick - WR_NSHARED) % WR_NOWN);
+	}
+	/* Pairs with the full ordering of atomic_inc_return() in wr_removed(). */
+	t0 = atomic_read_acquire(&c->clock);
+	ret = hmap_lookup(c->map, &k, sizeof(k), val, &len);
+	if (k.set == WR_STABLE_SET) {
+		if (ret || !kh_value_ok(val, len, WR_STABLE_SET, k.id, 0))
+			wr_problem(c, "stable key %u: lookup %d", k.id, ret);
+		return;
+	}
+	if (ret && ret != -ENOENT)
+		wr_problem(c, "lookup: %d", ret);
+	if (ret || !wr_decode(c, &k, val, len, &writer, &seq))
+		return;
+	removed = READ_ONCE(c->w[writer].removed_at[seq]);
+	if (removed && removed <= t0)
+		wr_problem(c, "key %u/%u: found value %u/%u, removed before the lookup began",
+			   k.set, k.id, writer, seq);
+}
+
+static int wr_reader_fn(void *data)
+{
+	struct wr_ctx *c = data;
+	u64 n = 0;
+
+	while (!kthread_should_stop()) {
+		wr_lookup(c);
+		if (++n % 64 == 0)
+			cond_resched();
+	}
+	atomic64_add(n, &c->lookups);
+	return 0;
+}
+
+/* A scan: each stable key once; every value whole and under its key. */
+struct wr_scan {
+	struct wr_ctx *c;
+	u8 seen[WR_NSTABLE];
+};
+
+static int wr_scan_emit(void *arg, const struct hmap_dump_item *items,
+			unsigned int n)
+{
+	struct wr_scan *s = arg;
+	u32 writer, seq;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct kh_key k;
+
+		memcpy(&k, items[i].key, sizeof(k));
+		if (k.set == WR_STABLE_SET)
+			s->seen[k.id]++;
+		else
+			wr_decode(s->c, &k, items[i].value, items[i].value_len,
+				  &writer, &seq);
+	}
+	return 0;
+}
+
+static int wr_dumper_fn(void *data)
+{
+	struct wr_ctx *c = data;
+	struct wr_scan *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	u32 id;
+
+	if (!s) {
+		wr_problem(c, "dumper: no memory");
+		goto idle;
+	}
+	s->c = c;
+	while (!kthread_should_stop()) {
+		struct hmap_cursor cur = {};
+		int ret = 0;
+
+		memset(s->seen, 0, sizeof(s->seen));
+		while (!cur.done && ret >= 0)
+			ret = hmap_dump(c->map, &cur, wr_scan_emit, s);
+		if (ret < 0) {
+			wr_problem(c, "dump: %d", ret);
+			break;
+		}
+		for (id = 0; id < WR_NSTABLE; id++)
+			if (s->seen[id] != 1)
+				wr_problem(c, "scan: stable key %u seen %u times",
+					   id, s->seen[id]);
+		atomic64_inc(&c->scans);
+		cond_resched();
+	}
+	kfree(s);
+idle:
+	while (!kthread_should_stop())
+		usleep_range(1000, 2000);
+	return 0;
+}
+
+static void wr_stop(void *data)
+{
+	struct wr_ctx *c = data;
+	unsigned int i;
+
+	if (c->stopped)
+		return;
+	c->stopped = true;
+	for (i = 0; i < WR_WRITERS; i++)
+		if (c->w[i].task)
+			kthread_stop(c->w[i].task);
+	for (i = 0; i < c->nothers; i++)
+		kthread_stop(c->others[i]);
+}
+
+static void wr_kvfree(void *p)
+{
+	kvfree(p);
+}
+
+/* Zeroed, freed when the test ends. */
+static void *wr_kvzalloc(struct kunit *test, size_t size)
+{
+	void *p = kvzalloc(size, GFP_KERNEL);
+
+	if (p && kunit_add_action_or_reset(test, wr_kvfree, p))
+		return NULL;
+	return p;
+}
+
+/* The end: the map holds exactly what was added and not removed. */
+struct wr_final {
+	struct wr_ctx *c;
+	u64 entries;
+	u8 *seen[WR_WRITERS];
+};
+
+static int wr_final_emit(void *arg, const struct hmap_dump_item *items,
+			 unsigned int n)
+{
+	struct wr_final *f = arg;
+	u32 writer, seq;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct kh_key k;
+
+		memcpy(&k, items[i].key, sizeof(k));
+		f->entries++;
+		if (k.set == WR_STABLE_SET ||
+		    !wr_decode(f->c, &k, items[i].value, items[i].value_len,
+			       &writer, &seq))
+			continue;
+		if (f->c->w[writer].removed_at[seq])
+			wr_problem(f->c, "key %u/%u holds value %u/%u, which was removed",
+				   k.set, k.id, writer, seq);
+		if (f->seen[writer][seq]++)
+			wr_problem(f->c, "value %u/%u dumped twice", writer, seq);
+	}
+	return 0;
+}
+
+static void wr_verify(struct kunit *test, struct wr_ctx *c)
+{
+	struct wr_final f = { .c = c };
+	struct hmap_cursor cur = {};
+	u64 live = WR_NSTABLE;
+	u32 i, seq;
+
+	for (i = 0; i < WR_WRITERS; i++) {
+		f.seen[i] = wr_kvzalloc(test, WR_MAX_VALUES);
+		KUNIT_ASSERT_NOT_NULL(test, f.seen[i]);
+	}
+	while (!cur.done)
+		KUNIT_ASSERT_GE(test, hmap_dump(c->map, &cur, wr_final_emit, &f),
+				0);
+	for (i = 0; i < WR_WRITERS; i++) {
+		struct wr_writer *w = &c->w[i];
+
+		for (seq = 0; seq < w->next; seq++) {
+			if (w->removed_at[seq])
+				continue;
+			live++;
+			if (!f.seen[i][seq])
+				wr_problem(c, "value %u/%u (key id %u) is lost",
+					   i, seq, w->key_id[seq]);
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->problems), 0, "%s", c->first);
+	KUNIT_EXPECT_EQ(test, f.entries, live);
+	KUNIT_EXPECT_EQ(test, kh_stats(c->map).count, live);
+	KH_ASSERT_CONSISTENT(test, c->map);
+}
+
+static void wr_start(struct kunit *test, struct wr_ctx *c)
+{
+	struct task_struct *t;
+	unsigned int i, cpu;
+
+	c->others = kunit_kcalloc(test, num_online_cpus() + 1,
+				  sizeof(*c->others), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->others);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, wr_stop, c), 0);
+	for (i = 0; i < WR_WRITERS; i++) {
+		t = kthread_run(wr_writer_fn, &c->w[i], "hmap_kunit_ww/%u", i);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+		c->w[i].task = t;
+	}
+	for_each_online_cpu(cpu) {
+		if (c->nothers == num_online_cpus())
+			break;
+		t = kthread_create(wr_reader_fn, c, "hmap_kunit_wr/%u", cpu);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+		kthread_bind(t, cpu);
+		c->others[c->nothers++] = t;
+		wake_up_process(t);
+	}
+	t = kthread_run(wr_dumper_fn, c, "hmap_kunit_wd");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	c->others[c->nothers++] = t;
+}
+
+static void hmap_stress_writers(struct kunit *test)
+{
+	struct wr_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct hmap_stats st;
+	u64 start;
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	spin_lock_init(&c->lock);
+	c->map = kh_create(test, 1 << 20, sizeof(struct kh_key), KH_VAL_MAX, 0);
+	for (i = 0; i < WR_NSTABLE; i++) {
+		struct kh_key k = kh_key(WR_STABLE_SET, i);
+		u8 val[KH_VAL_MAX];
+		u32 len = kh_fill_value(val, WR_STABLE_SET, i, 0);
+
+		KUNIT_ASSERT_EQ(test, hmap_insert(c->map, &k, sizeof(k), val,
+						  len, HMAP_PUT_NOEXIST), 0);
+	}
+	for (i = 0; i < WR_WRITERS; i++) {
+		struct wr_writer *w = &c->w[i];
+
+		w->c = c;
+		w->id = i;
+		w->key_id = wr_kvzalloc(test, WR_MAX_VALUES * sizeof(u32));
+		w->removed_at = wr_kvzalloc(test, WR_MAX_VALUES * sizeof(u32));
+		w->own = wr_kvzalloc(test, WR_NOWN * sizeof(u32));
+		KUNIT_ASSERT_TRUE(test, w->key_id && w->removed_at && w->own);
+	}
+	start = ktime_get_ns();
+	wr_start(test, c);
+	/* Timed by the clocksource: a guest under TCG loses ticks. */
+	while (ktime_get_ns() - start < (u64)WR_MS * NSEC_PER_MSEC &&
+	       !atomic_read(&c->problems))
+		msleep(20);
+	wr_stop(c);
+
+	st = kh_stats(c->map);
+	for (i = 0; i < WR_WRITERS; i++) {
+		struct wr_writer *w = &c->w[i];
+
+		kunit_info(test, "writer %u: %u values; %llu inserts, %llu takes, %llu compare-and-deletes, %llu own puts, %llu own deletes",
+			   i, w->next, w->counts[0], w->counts[1],
+			   w->counts[2], w->counts[3], w->counts[4]);
+	}
+	kunit_info(test, "%llu lookups, %llu scans, %llu grows, %llu shrinks, count %llu",
+		   (u64)atomic64_read(&c->lookups),
+		   (u64)atomic64_read(&c->scans), st.grows, st.shrinks,
+		   st.count);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->problems), 0, "%s", c->first);
+	if (!atomic_read(&c->problems))
+		wr_verify(test, c);
+	KUNIT_EXPECT_GT(test, st.grows, 0);
+	KUNIT_EXPECT_GT(test, st.shrinks, 0);
+}
+
+static struct kunit_case hmap_stress_writers_cases[] = {
+	KUNIT_CASE_SLOW(hmap_stress_writers),
+	{}
+};
+
+static struct kunit_suite hmap_stress_writers_suite = {
+	.name = "hmap_stress_writers",
+	.test_cases = hmap_stress_writers_cases,
+};
+
+kunit_test_suites(&hmap_stress_writers_suite);
