@@ -29,6 +29,10 @@
  *              doing 90% lookups (keys 0..n-1, hits and misses) and 10%
  *              writes that insert its own slice of the keys and then delete
  *              it again, so the map keeps growing and shrinking.
+ *   writers    a fresh map filled with keys 0..n-1 by one thread, then
+ *              by one thread per online CPU, each inserting its own
+ *              slice (disjoint keys): what more writers add (hmap's
+ *              serialize on its mutex). Not in the default list.
  *   noise      (always, first) how much of the time the vCPU is not running:
  *              under TCG on a busy host, milliseconds at a time.
  *   hash       (a breakdown of a lookup) the hash alone: siphash() (hmap's
@@ -965,7 +969,7 @@ static void bench_delete(struct bmap *m, u32 *lat, u64 *buckets, u64 stride)
 
 /* Parallel workloads: one kthread per CPU, started together. */
 
-enum bench_kind { BK_HIT, BK_MISS, BK_MIXED };
+enum bench_kind { BK_HIT, BK_MISS, BK_MIXED, BK_INSERT };
 
 /* Lookups alternate between the maps in chunks of this many. */
 #define BENCH_CHUNK	1024
@@ -1081,6 +1085,25 @@ static void bench_mixed(struct bench_thread *th)
 	}
 }
 
+/* writers: each thread inserts its own slice of keys 0..n-1. */
+static void bench_inserts(struct bench_thread *th)
+{
+	struct bench_job *job = th->job;
+	u64 key[4], value[BENCH_MAX_VSIZE / 8] = {};
+	u64 i, first = th->id * job->slice;
+	u64 end = min_t(u64, first + job->slice, n);
+
+	for (i = first; i < end; i++) {
+		bench_key(i, key);
+		value[0] = i;
+		if (job->m->ops->insert(job->m, key, value))
+			th->errors++;
+		th->writes++;
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
 static int bench_thread_fn(void *arg)
 {
 	struct bench_thread *th = arg;
@@ -1091,6 +1114,8 @@ static int bench_thread_fn(void *arg)
 	th->t0 = bench_ns();
 	if (job->kind == BK_MIXED)
 		bench_mixed(th);
+	else if (job->kind == BK_INSERT)
+		bench_inserts(th);
 	else
 		bench_lookups(th);
 	th->t1 = bench_ns();
@@ -1403,6 +1428,56 @@ static void bench_noise(void)
 	bench_end(&l);
 }
 
+/*
+ * writers: fill a fresh map with keys 0..n-1 by one thread, then by
+ * @nthreads threads each inserting its own slice; one line each (the
+ * report keys them by "threads").
+ */
+static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads)
+{
+	unsigned int counts[2] = { 1, nthreads }, j, i;
+
+	for (j = 0; j < ARRAY_SIZE(counts) && (!j || counts[j] > 1); j++) {
+		struct bmap m = {
+			.ops = ops,
+			.ksize = key_size,
+			.vsize = value_size,
+		};
+		struct bench_job job = {
+			.m = &m,
+			.kind = BK_INSERT,
+			.nthreads = counts[j],
+			.slice = DIV_ROUND_UP(n, counts[j]),
+		};
+		struct bench_thread *ths;
+		struct bench_line l;
+		u64 wall, errors = 0;
+		int err;
+
+		err = ops->create(&m, false);
+		if (err)
+			return err;
+		ths = kcalloc(job.nthreads, sizeof(*ths), GFP_KERNEL);
+		err = ths ? bench_run_threads(&job, ths, &wall) : -ENOMEM;
+		if (!err) {
+			for (i = 0; i < job.nthreads; i++)
+				errors += ths[i].errors;
+			bench_start(&l, "writers", &m);
+			bench_kv(&l, "threads", job.nthreads);
+			bench_kv(&l, "ops", n);
+			bench_kv(&l, "ns", wall);
+			bench_kv(&l, "ops_per_sec", bench_rate(n, wall));
+			bench_kv(&l, "errors", errors);
+			bench_end(&l);
+		}
+		kfree(ths);
+		ops->destroy(&m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static bool bench_has(const char *list, const char *word)
 {
 	size_t len = strlen(word);
@@ -1446,6 +1521,10 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 		if (err)
 			return err;
 	}
+	for (k = 0; k < nmaps && !err && bench_has(workloads, "writers"); k++)
+		err = bench_writers(ops[k], nthreads);
+	if (err)
+		return err;
 	if (bench_has(workloads, "composite")) {
 		for (k = 0; k < nmaps && !err; k++) {
 			struct bmap m = {

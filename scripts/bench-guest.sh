@@ -189,6 +189,8 @@ smp2)
 		lookup_ops=200000 mixed_cycles=1
 	kbench k8v8-1m n=1000000 runs=3 workloads=insert,lookup,delete \
 		lookup_ops=200000
+	# One writer against one per vCPU, disjoint keys (hmap_bench.c).
+	kbench writers-1m n=1000000 runs=3 workloads=writers
 	kbench composite n=50000 workloads=composite runs=3
 	test_rhashtable 50000 3
 	ubench k16v64 -n 100000 -k 16 -s 64 -r 3
