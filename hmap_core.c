@@ -1769,6 +1769,31 @@ static int hmap_dump_order_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/*
+ * Ranges of up to this many entries are sorted in place by insertion; a
+ * range is one chain's worth (6.5 entries per bucket at most on average),
+ * where lib/sort.c's heapsort spends more on its calls through @cmp and
+ * @swp than on sorting. Longer ones (colliding keys) go to sort().
+ */
+#define HMAP_DUMP_SORT_INLINE	16
+
+static void hmap_dump_sort(struct hmap_dump_slot *items, size_t n)
+{
+	struct hmap_dump_slot x;
+	size_t i, j;
+
+	if (n > HMAP_DUMP_SORT_INLINE) {
+		sort(items, n, sizeof(*items), hmap_dump_order_cmp, NULL);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = items[i];
+		for (j = i; j && items[j - 1].order > x.order; j--)
+			items[j] = items[j - 1];
+		items[j] = x;
+	}
+}
+
 /* Collect and sort the entries of range @b at or after set->from. */
 static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 			     unsigned long b, struct hmap_dump_set *set)
@@ -1789,8 +1814,7 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 		set->n = 0;
 		hmap_dump_range(map, t, b, set);
 	}
-	sort(set->items, set->n, sizeof(*set->items), hmap_dump_order_cmp,
-	     NULL);
+	hmap_dump_sort(set->items, set->n);
 	return 0;
 }
 
