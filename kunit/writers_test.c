@@ -367,6 +367,18 @@ static int wr_reader_fn(void *data)
 	return 0;
 }
 
+/*
+ * A dumped entry: its key in @k; true, with its value's writer and
+ * sequence number, for a key some writer writes and a whole value.
+ */
+static bool wr_item(struct wr_ctx *c, const struct hmap_dump_item *item,
+		    struct kh_key *k, u32 *writer, u32 *seq)
+{
+	memcpy(k, item->key, sizeof(*k));
+	return k->set != WR_STABLE_SET &&
+	       wr_decode(c, k, item->value, item->value_len, writer, seq);
+}
+
 /* A scan: each stable key once; every value whole and under its key. */
 struct wr_scan {
 	struct wr_ctx *c;
@@ -379,17 +391,12 @@ static int wr_scan_emit(void *arg, const struct hmap_dump_item *items,
 	struct wr_scan *s = arg;
 	u32 writer, seq;
 	unsigned int i;
+	struct kh_key k;
 
-	for (i = 0; i < n; i++) {
-		struct kh_key k;
-
-		memcpy(&k, items[i].key, sizeof(k));
-		if (k.set == WR_STABLE_SET)
+	for (i = 0; i < n; i++)
+		if (!wr_item(s->c, &items[i], &k, &writer, &seq) &&
+		    k.set == WR_STABLE_SET && k.id < WR_NSTABLE)
 			s->seen[k.id]++;
-		else
-			wr_decode(s->c, &k, items[i].value, items[i].value_len,
-				  &writer, &seq);
-	}
 	return 0;
 }
 
@@ -459,29 +466,34 @@ static void *wr_kvzalloc(struct kunit *test, size_t size)
 	return p;
 }
 
-/* The end: the map holds exactly what was added and not removed. */
+/*
+ * The end: the map holds exactly what was added and not removed, and each
+ * key at most once (two live values under one key would balance the
+ * count: only this sees them).
+ */
 struct wr_final {
 	struct wr_ctx *c;
 	u64 entries;
 	u8 *seen[WR_WRITERS];
+	u8 *keys;
 };
 
 static int wr_final_emit(void *arg, const struct hmap_dump_item *items,
 			 unsigned int n)
 {
 	struct wr_final *f = arg;
-	u32 writer, seq;
+	u32 writer, seq, key;
 	unsigned int i;
+	struct kh_key k;
 
 	for (i = 0; i < n; i++) {
-		struct kh_key k;
-
-		memcpy(&k, items[i].key, sizeof(k));
 		f->entries++;
-		if (k.set == WR_STABLE_SET ||
-		    !wr_decode(f->c, &k, items[i].value, items[i].value_len,
-			       &writer, &seq))
+		if (!wr_item(f->c, &items[i], &k, &writer, &seq))
 			continue;
+		key = k.set == WR_SHARED_SET ? k.id :
+		      WR_NSHARED + (k.set - WR_OWN_SET) * WR_NOWN + k.id;
+		if (f->keys[key]++)
+			wr_problem(f->c, "key %u/%u dumped twice", k.set, k.id);
 		if (f->c->w[writer].removed_at[seq])
 			wr_problem(f->c, "key %u/%u holds value %u/%u, which was removed",
 				   k.set, k.id, writer, seq);
@@ -502,6 +514,8 @@ static void wr_verify(struct kunit *test, struct wr_ctx *c)
 		f.seen[i] = wr_kvzalloc(test, WR_MAX_VALUES);
 		KUNIT_ASSERT_NOT_NULL(test, f.seen[i]);
 	}
+	f.keys = wr_kvzalloc(test, WR_NSHARED + WR_WRITERS * WR_NOWN);
+	KUNIT_ASSERT_NOT_NULL(test, f.keys);
 	while (!cur.done)
 		KUNIT_ASSERT_GE(test, hmap_dump(c->map, &cur, wr_final_emit, &f),
 				0);
