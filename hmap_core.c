@@ -19,9 +19,9 @@
  * merging old buckets i and i + 2^newB into new bucket i. A delayed work
  * item finishes any resize that writes leave unfinished.
  *
- * Unlike Go, hmap lets readers run during writes: lookups take only
- * rcu_read_lock(); writers serialize on map->lock. That forces these
- * invariants, which the code below keeps:
+ * Unlike Go, hmap lets readers run during writes, and writers to different
+ * chains run in parallel (see "Writers" below): lookups take only
+ * rcu_read_lock(). That forces these invariants, which the code below keeps:
  *
  *  1. A lookup never misses a key that was present, unchanged, for the
  *     whole lookup, during a resize too. Once a resize begins, an old
@@ -52,6 +52,33 @@
  *     waits for the chain the worker is in, no more: the worker ends its
  *     chunk for it and lets it in before taking the lock again
  *     (hmap_lock_for_write(), hmap_worker_let_writers_in()).
+ *  7. A chain of the current array changes only under its stripe (below);
+ *     map->table and t->old change only under map->lock with every stripe
+ *     held (hmap_lock_stripes()). So a writer holding a stripe sees the
+ *     array and whether a resize is in flight stay as they are until it
+ *     lets go, and sees every change made before either last changed.
+ *
+ * Writers. An insert of a new key takes only the stripe of its chain, one
+ * of HMAP_WRITE_STRIPES spinlocks chosen by the low bits of the bucket
+ * index (hmap_stripe()), when nothing else is to be done: no resize in
+ * flight or due, and no spare array to ask the worker for
+ * (hmap_insert_fast()). Every key of a chain has the chain's low B bits of
+ * hash, so a chain has one stripe. Every other write (updates, removals,
+ * inserts with resize work) takes map->lock, the slow path, and then the
+ * stripe of the chain it changes. Evacuation takes no stripe: while t->old
+ * is set no write without map->lock touches a chain (hmap_insert_fast()
+ * declines), and t->old is cleared with every stripe held (invariant 7).
+ * Updates and removals stay on the slow path because they free entries: a
+ * dump hands entries to its caller under map->lock alone, outside any RCU
+ * read section (its emit function may sleep), and map->lock is what keeps
+ * them alive. Nothing is allocated or freed under a stripe: entries are
+ * allocated before it is taken, an insert that finds its chain full lets
+ * go, allocates an overflow bucket and tries again, and entries a write
+ * removes are freed after. The count is an atomic: max_entries stays exact
+ * (an insert reserves its place with atomic_long_add_unless() under the
+ * stripe), but parallel inserts may take it past a resize threshold by one
+ * entry per writer before a write sees the threshold crossed and takes the
+ * slow path that starts the resize.
  *
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
@@ -160,6 +187,14 @@
 #define HMAP_WORKER_DELAY	msecs_to_jiffies(10)
 #define HMAP_WORKER_RETRY	msecs_to_jiffies(100)
 
+/*
+ * Chain locks (see "Writers" in the top comment). 64: enough that two
+ * writers per CPU on a 16-CPU machine rarely meet on one, and few enough to
+ * take all at once under map->lock (one lockdep entry with a nest lock,
+ * and 64 of preempt_count's 255).
+ */
+#define HMAP_WRITE_STRIPES	64
+
 /* Small-table buckets one hmap_dump() call visits at most. */
 #define HMAP_DUMP_MAX_RANGES	1024
 
@@ -215,7 +250,8 @@ struct hmap_overflow {
  * struct hmap_table - an array of 2^@log2 buckets
  * @old: the array being evacuated into this one, or NULL.
  * @log2: B.
- * @noverflow: overflow buckets chained in this array.
+ * @noverflow: overflow buckets chained in this array (writers under
+ *	different stripes add them at once).
  * @bytes: what the allocator gave for the array.
  * @evacuated: one flag per bucket, set once its chain is evacuated; lives
  *	after @buckets.
@@ -225,7 +261,7 @@ struct hmap_overflow {
 struct hmap_table {
 	struct hmap_table __rcu *old;
 	unsigned int log2;
-	unsigned long noverflow;
+	atomic_long_t noverflow;
 	size_t bytes;
 	u8 *evacuated;
 	struct rcu_head rcu;
@@ -260,8 +296,9 @@ struct hmap_resize {
  * @max_key_size: key size limit.
  * @max_value_size: value size limit.
  * @min_log2: B from the size hint; the map never shrinks below it.
- * @lock: serializes writers, the worker, dumps and stats.
- * @count: entries in the map.
+ * @lock: serializes resizes, the worker, dumps, and writes that take the
+ *	slow path (see "Writers" in the top comment).
+ * @count: entries in the map; writers under different stripes change it.
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
  * @memory: bytes the allocator gave for arrays, overflow buckets and
@@ -274,6 +311,7 @@ struct hmap_resize {
  *	allocate no array larger than HMAP_INLINE_LOG2 even without a worker.
  * @spare_requested: a write asked the worker for a spare array, and the
  *	worker has not yet provided it.
+ * @spare_log2: @spare's B, -1 without one; read without @lock.
  * @spare: a zeroed array for the next resize, which no lookup can reach;
  *	NULL when none was prepared.
  * @memcg: the memory cgroup every allocation is charged to, or NULL.
@@ -285,6 +323,8 @@ struct hmap_resize {
  *	worker ends its chunk early for them (hmap_worker_chunk()).
  * @writers_admitted: writers that got @lock after waiting for it, so far;
  *	the worker waits for it to move before it takes @lock again.
+ * @stripes: the chain locks: a chain of the current array is changed only
+ *	under hmap_stripe() of its bucket (see "Writers" in the top comment).
  */
 struct hmap {
 	struct hmap_table __rcu *table;
@@ -295,21 +335,23 @@ struct hmap {
 	u32 max_value_size;
 	unsigned int min_log2;
 
-	struct mutex lock;	/* serializes all changes to the fields below */
-	u64 count;
+	struct mutex lock;	/* serializes the fields below but stripes */
+	atomic_long_t count;
 	struct hmap_resize resize;
 	struct hmap_stats stats;
-	size_t memory;
+	atomic_long_t memory;
 	struct delayed_work worker;
 	bool worker_enabled;
 	bool spares_manual;
 	bool spare_requested;
+	int spare_log2;
 	struct hmap_table *spare;
 	struct mem_cgroup *memcg;
 	struct mem_cgroup *spare_memcg;
 	struct mutex spare_lock;	/* serializes spare preparation */
 	atomic_t writers_waiting;
 	atomic_long_t writers_admitted;
+	spinlock_t stripes[HMAP_WRITE_STRIPES];
 };
 
 static atomic_t hmap_next_id = ATOMIC_INIT(0);
@@ -327,6 +369,44 @@ static inline unsigned long hmap_nbuckets(const struct hmap_table *t)
 static inline unsigned long hmap_mask(const struct hmap_table *t)
 {
 	return hmap_nbuckets(t) - 1;
+}
+
+/* The lock of the chain at @bucket in the current array (invariant 7). */
+static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long bucket)
+{
+	return &map->stripes[bucket & (HMAP_WRITE_STRIPES - 1)];
+}
+
+/*
+ * Take every stripe, to change map->table or t->old (invariant 7). They
+ * are of one lockdep class, taken under map->lock as their nest lock, which
+ * lockdep then counts as one held lock.
+ */
+static void hmap_lock_stripes(struct hmap *map)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&map->lock);
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
+		spin_lock_nest_lock(&map->stripes[i], &map->lock);
+}
+
+static void hmap_unlock_stripes(struct hmap *map)
+{
+	unsigned int i;
+
+	for (i = HMAP_WRITE_STRIPES; i--; )
+		spin_unlock(&map->stripes[i]);
+}
+
+static inline unsigned long hmap_count(const struct hmap *map)
+{
+	return atomic_long_read(&map->count);
+}
+
+static inline unsigned long hmap_noverflow(const struct hmap_table *t)
+{
+	return atomic_long_read(&t->noverflow);
 }
 
 /*
@@ -459,7 +539,7 @@ static bool hmap_too_many_overflow(const struct hmap *map,
 {
 	u64 slots = (u64)(hmap_nbuckets(t) + noverflow) * HMAP_BUCKET_SLOTS;
 
-	return noverflow >= hmap_nbuckets(t) && map->count * 2 < slots;
+	return noverflow >= hmap_nbuckets(t) && hmap_count(map) * 2 < slots;
 }
 
 /* Reversed hash: the order in which dumps visit entries (see hmap_dump()). */
@@ -525,14 +605,14 @@ static struct hmap_table *hmap_table_alloc(struct hmap *map,
 	struct hmap_table *t = hmap_table_new(map, log2, map->memcg);
 
 	if (t)
-		map->memory += t->bytes;
+		atomic_long_add(t->bytes, &map->memory);
 	return t;
 }
 
 /* An array no lookup can reach any more once a grace period has passed. */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
-	map->memory -= t->bytes;
+	atomic_long_sub(t->bytes, &map->memory);
 	kvfree_rcu(t, rcu);
 	hmap_race_window(map, HMAP_RACE_RETIRE);
 }
@@ -548,7 +628,7 @@ static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
 	ov = kzalloc(sizeof(*ov), GFP_KERNEL_ACCOUNT);
 	hmap_charge_end(map->memcg, prev);
 	if (ov)
-		map->memory += kmalloc_size_roundup(sizeof(*ov));
+		atomic_long_add(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
 	return ov;
 }
 
@@ -556,7 +636,7 @@ static void hmap_overflow_free_rcu(struct hmap *map, struct hmap_bucket *b)
 {
 	struct hmap_overflow *ov = container_of(b, struct hmap_overflow, bucket);
 
-	map->memory -= kmalloc_size_roundup(sizeof(*ov));
+	atomic_long_sub(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
 	kfree_rcu(ov, rcu);
 }
 
@@ -586,16 +666,29 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 	memcpy(e->data, key, key_len);
 	if (value_len)
 		memcpy(e->data + key_len, value, value_len);
-	map->memory += kmalloc_size_roundup(size);
+	atomic_long_add(kmalloc_size_roundup(size), &map->memory);
 	return e;
 }
 
-/* Context: map->lock held (may sleep, see struct hmap_entry). */
+static void hmap_entry_uncount(struct hmap *map, const struct hmap_entry *e)
+{
+	atomic_long_sub(kmalloc_size_roundup(hmap_entry_size(e->key_len,
+							     e->value_len)),
+			&map->memory);
+}
+
+/* An entry a lookup may still hold. Context: no stripe held (may sleep). */
 static void hmap_entry_free_rcu(struct hmap *map, struct hmap_entry *e)
 {
-	map->memory -= kmalloc_size_roundup(hmap_entry_size(e->key_len,
-							     e->value_len));
+	hmap_entry_uncount(map, e);
 	kfree_rcu_mightsleep(e);
+}
+
+/* An entry that was never in the map. */
+static void hmap_entry_free(struct hmap *map, struct hmap_entry *e)
+{
+	hmap_entry_uncount(map, e);
+	kfree(e);
 }
 
 /*
@@ -728,7 +821,7 @@ static struct hmap_bucket *hmap_chain_free_slot(struct hmap *map,
 			}
 		}
 		*tail = b;
-		b = hmap_deref_locked(map, b->overflow);
+		b = hmap_deref(map, b->overflow);
 		if (!b)
 			return NULL;
 	}
@@ -765,7 +858,7 @@ static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
 	hmap_slot_publish(&ov->bucket, 0, e, hmap_tophash(e->hash));
 	/* Publishes the new bucket with its first slot already filled. */
 	rcu_assign_pointer(tail->overflow, &ov->bucket);
-	t->noverflow++;
+	atomic_long_inc(&t->noverflow);
 }
 
 /* Spare overflow buckets are kept on a list threaded through rcu.next. */
@@ -791,7 +884,7 @@ static void hmap_spares_free(struct hmap *map, struct hmap_overflow *spares)
 	while (spares) {
 		ov = spares;
 		spares = (struct hmap_overflow *)ov->rcu.next;
-		map->memory -= kmalloc_size_roundup(sizeof(*ov));
+		atomic_long_sub(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
 		kfree(ov);
 	}
 }
@@ -808,9 +901,13 @@ static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
 	/*
 	 * Release: a lookup that reads t->old as NULL sees every entry the
 	 * resize moved into @t. Pairs with smp_rmb() in hmap_key_chain().
-	 * (rcu_assign_pointer() of NULL would be a plain store.)
+	 * (rcu_assign_pointer() of NULL would be a plain store.) Under every
+	 * stripe: a writer that takes one afterwards and sees no resize sees
+	 * the moved entries too (invariant 7, hmap_insert_fast()).
 	 */
+	hmap_lock_stripes(map);
 	smp_store_release(&t->old, NULL);
+	hmap_unlock_stripes(map);
 	/*
 	 * Lookups still holding @old finish before kvfree_rcu() frees it;
 	 * nothing here may touch @old after this.
@@ -994,10 +1091,12 @@ static int hmap_grow_work(struct hmap *map, u64 hash)
  */
 static int hmap_spare_log2(const struct hmap *map, const struct hmap_table *t)
 {
-	u64 near_grow = div_u64(map->count * HMAP_SPARE_DEN, HMAP_SPARE_NUM);
-	u64 near_shrink = div_u64(map->count * HMAP_SPARE_NUM, HMAP_SPARE_DEN);
-	unsigned long near_overflow = t->noverflow +
-		t->noverflow / (HMAP_SPARE_DEN - 1);
+	u64 count = hmap_count(map);
+	u64 near_grow = div_u64(count * HMAP_SPARE_DEN, HMAP_SPARE_NUM);
+	u64 near_shrink = div_u64(count * HMAP_SPARE_NUM, HMAP_SPARE_DEN);
+	unsigned long noverflow = hmap_noverflow(t);
+	unsigned long near_overflow = noverflow +
+		noverflow / (HMAP_SPARE_DEN - 1);
 	int log2 = -1;
 
 	if (t->log2 < HMAP_LOG2_MAX && hmap_over_load(near_grow, t->log2))
@@ -1016,6 +1115,30 @@ static bool hmap_spares_used(const struct hmap *map)
 }
 
 /*
+ * Whether the next resize's spare is near, not there and not asked for.
+ * hmap_insert_fast() asks without map->lock, and takes the lock to ask
+ * the worker when the answer is yes (a stale answer costs a slow path, or
+ * leaves the request to the next write).
+ */
+static bool hmap_spare_wanted(const struct hmap *map,
+			      const struct hmap_table *t)
+{
+	int log2;
+
+	if (READ_ONCE(map->spare_requested))
+		return false;
+	log2 = hmap_spare_log2(map, t);
+	return log2 >= 0 && READ_ONCE(map->spare_log2) != log2;
+}
+
+/* Context: map->lock held. */
+static void hmap_set_spare(struct hmap *map, struct hmap_table *spare)
+{
+	map->spare = spare;
+	WRITE_ONCE(map->spare_log2, spare ? (int)spare->log2 : -1);
+}
+
+/*
  * Ask the worker for the spare the next resize will need, if it is near
  * and not there yet. The worker allocates it outside map->lock; without a
  * cgroup of the map's own, it is charged to the caller's (as the array was
@@ -1023,14 +1146,9 @@ static bool hmap_spares_used(const struct hmap *map)
  */
 static void hmap_request_spare(struct hmap *map, const struct hmap_table *t)
 {
-	int log2;
-
-	if (map->spare_requested || !hmap_spares_used(map))
+	if (!hmap_spares_used(map) || !hmap_spare_wanted(map, t))
 		return;
-	log2 = hmap_spare_log2(map, t);
-	if (log2 < 0 || (map->spare && map->spare->log2 == log2))
-		return;
-	map->spare_requested = true;
+	WRITE_ONCE(map->spare_requested, true);
 	if (!map->memcg && !map->spare_memcg)
 		map->spare_memcg = get_mem_cgroup_from_mm(current->mm);
 	if (map->worker_enabled)
@@ -1049,7 +1167,7 @@ static struct hmap_table *hmap_take_array(struct hmap *map,
 	struct hmap_table *t = map->spare;
 
 	if (t && t->log2 == log2) {
-		map->spare = NULL;
+		hmap_set_spare(map, NULL);
 		return t;
 	}
 	if (log2 <= HMAP_INLINE_LOG2 || !hmap_spares_used(map))
@@ -1084,8 +1202,10 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 	if (!nt)
 		return -ENOMEM;
 	RCU_INIT_POINTER(nt->old, t);
+	hmap_lock_stripes(map);
 	/* Publishes @nt together with its ->old (release). */
 	rcu_assign_pointer(map->table, nt);
+	hmap_unlock_stripes(map);
 
 	map->resize = (struct hmap_resize) {
 		.kind = kind,
@@ -1097,7 +1217,7 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 		map->stats.same_size_grows++;
 	else
 		map->stats.shrinks++;
-	trace_hmap_resize_start(map->id, kind, t->log2, log2, map->count);
+	trace_hmap_resize_start(map->id, kind, t->log2, log2, hmap_count(map));
 	if (map->worker_enabled)
 		mod_delayed_work(system_unbound_wq, &map->worker,
 				 HMAP_WORKER_DELAY);
@@ -1135,16 +1255,23 @@ static void hmap_mark_empty_rest(struct hmap *map, struct hmap_bucket *head,
 	}
 }
 
-static void hmap_slot_clear(struct hmap *map, struct hmap_bucket *head,
-			    struct hmap_bucket *b, unsigned int i)
+/*
+ * Empty slot @i of bucket @b in chain @head; return its entry, which the
+ * caller frees with hmap_entry_free_rcu() once it holds no stripe.
+ *
+ * Context: the chain's stripe held.
+ */
+static struct hmap_entry *hmap_slot_clear(struct hmap *map,
+					  struct hmap_bucket *head,
+					  struct hmap_bucket *b, unsigned int i)
 {
-	struct hmap_entry *e = hmap_deref_locked(map, b->slots[i]);
+	struct hmap_entry *e = hmap_deref(map, b->slots[i]);
 
 	WRITE_ONCE(b->tophash[i], HMAP_EMPTY_ONE);
 	RCU_INIT_POINTER(b->slots[i], NULL);
-	hmap_entry_free_rcu(map, e);
 	hmap_mark_empty_rest(map, head, b, i);
-	map->count--;
+	atomic_long_dec(&map->count);
+	return e;
 }
 
 static int hmap_check_key(const struct hmap *map, u32 key_len)
@@ -1199,9 +1326,10 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 
 	if (hmap_resizing(map))
 		return 0;
-	if (t->log2 < HMAP_LOG2_MAX && hmap_over_load(map->count + 1, t->log2))
+	if (t->log2 < HMAP_LOG2_MAX &&
+	    hmap_over_load(hmap_count(map) + 1, t->log2))
 		kind = HMAP_RESIZING_GROW;
-	else if (hmap_too_many_overflow(map, t, t->noverflow))
+	else if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
 		kind = HMAP_RESIZING_SAME_SIZE;
 	if (kind == HMAP_RESIZING_NONE) {
 		hmap_request_spare(map, t);
@@ -1220,9 +1348,9 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 
 	if (hmap_resizing(map))
 		return;
-	if (hmap_under_load(map, map->count, t->log2))
+	if (hmap_under_load(map, hmap_count(map), t->log2))
 		kind = HMAP_RESIZING_SHRINK;
-	else if (hmap_too_many_overflow(map, t, t->noverflow))
+	else if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
 		kind = HMAP_RESIZING_SAME_SIZE;
 	if (kind == HMAP_RESIZING_NONE)
 		hmap_request_spare(map, t);
@@ -1230,27 +1358,166 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 		hmap_grow_work(map, hash);
 }
 
-/*
- * A write's first steps under map->lock: its share of the resize in flight,
- * then its key in the current array. Return the entry or NULL, with *@head
- * at the key's chain and *@bucket, *@slot at the entry; ERR_PTR(-ENOMEM) if
- * the key's old chain could not be evacuated.
+/* hmap_chain_insert(): the chain is full and no overflow bucket was given. */
+#define HMAP_NEED_OVERFLOW	1
+
+/**
+ * hmap_chain_insert() - put an entry in its chain of the current array
+ * @map: the map.
+ * @t: the current array.
+ * @e: the entry, allocated and filled in.
+ * @flags: as hmap_insert()'s.
+ * @ov: an overflow bucket to link if the chain is full, or NULL; taken
+ *	(set to NULL) when linked.
+ * @replaced: receives the entry @e replaces; NULL to decline updates.
+ *
+ * Context: the chain's stripe held; no resize in flight, or map->lock held
+ * with the key's old chain evacuated.
+ * Return: 0 when @e is in the map; -EEXIST, -ENOENT or -E2BIG as
+ * hmap_insert(); -EAGAIN for an update when @replaced is NULL;
+ * HMAP_NEED_OVERFLOW when the chain is full and *@ov is NULL. On any
+ * return but 0 the map is unchanged.
  */
-static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
-					  const void *key, u32 key_len,
-					  struct hmap_bucket **head,
-					  struct hmap_bucket **bucket,
-					  unsigned int *slot)
+static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
+			     struct hmap_entry *e, u64 flags,
+			     struct hmap_overflow **ov,
+			     struct hmap_entry **replaced)
+{
+	struct hmap_bucket *head = &t->buckets[e->hash & hmap_mask(t)];
+	struct hmap_bucket *b, *tail = NULL;
+	struct hmap_entry *old;
+	unsigned int slot;
+
+	old = hmap_chain_find(map, head, e->hash, e->data, e->key_len, &slot,
+			      &b);
+	if (old) {
+		if (flags == HMAP_PUT_NOEXIST)
+			return -EEXIST;
+		if (!replaced)
+			return -EAGAIN;
+		rcu_assign_pointer(b->slots[slot], e);
+		*replaced = old;
+		return 0;
+	}
+	if (flags == HMAP_PUT_EXIST)
+		return -ENOENT;
+	if (!hmap_chain_free_slot(map, head, &slot, &tail) && !*ov)
+		return HMAP_NEED_OVERFLOW;
+	if (!atomic_long_add_unless(&map->count, 1, map->max_entries))
+		return -E2BIG;
+	hmap_chain_add(map, t, head, e, ov);
+	return 0;
+}
+
+/*
+ * Whether an insert into @t must take map->lock: a resize in flight (its
+ * share of the evacuation), one due (the grow or rebuild to start), or a
+ * spare array to ask the worker for. Read without the lock: the fast path
+ * checks t->old again under its stripe, and a threshold a stale count
+ * hides is seen by the next insert (see "Writers" in the top comment).
+ */
+static bool hmap_insert_needs_lock(const struct hmap *map,
+				   const struct hmap_table *t)
+{
+	return rcu_access_pointer(t->old) ||
+	       (t->log2 < HMAP_LOG2_MAX &&
+		hmap_over_load(hmap_count(map) + 1, t->log2)) ||
+	       hmap_too_many_overflow(map, t, hmap_noverflow(t)) ||
+	       hmap_spare_wanted(map, t);
+}
+
+/**
+ * hmap_insert_fast() - insert a new key under its chain's stripe alone
+ * @map: the map.
+ * @e: the entry.
+ * @flags: as hmap_insert()'s.
+ * @ov: as hmap_chain_insert()'s.
+ *
+ * Context: rcu_read_lock() and the stripe are taken here.
+ * Return: as hmap_chain_insert() with @replaced NULL, or -EAGAIN when the
+ * insert needs map->lock (hmap_insert_needs_lock()).
+ */
+static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
+			    u64 flags, struct hmap_overflow **ov)
 {
 	struct hmap_table *t;
+	spinlock_t *stripe;
+	int ret = -EAGAIN;
+
+	rcu_read_lock();
+	t = rcu_dereference(map->table);
+	if (hmap_insert_needs_lock(map, t))
+		goto out;
+	stripe = hmap_stripe(map, e->hash & hmap_mask(t));
+	spin_lock(stripe);
+	/*
+	 * Invariant 7: with the stripe held, a @t still current and not
+	 * resizing stays so, and every evacuation into it is seen.
+	 */
+	if (rcu_access_pointer(map->table) == t && !rcu_access_pointer(t->old))
+		ret = hmap_chain_insert(map, t, e, flags, ov, NULL);
+	spin_unlock(stripe);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The slow path's share of the resize in flight, and the resize an insert
+ * of a new key starts. Return 0 or -ENOMEM (the key's old chain could not
+ * be evacuated: the insert fails).
+ */
+static int hmap_insert_resize(struct hmap *map, struct hmap_entry *e,
+			      u64 flags)
+{
+	struct hmap_table *t;
+	bool resizing = hmap_resizing(map);
 	int ret;
 
-	ret = hmap_grow_work(map, hash);
-	if (ret)
-		return ERR_PTR(ret);
+	ret = hmap_grow_work(map, e->hash);
+	if (ret || resizing || flags == HMAP_PUT_EXIST ||
+	    hmap_count(map) >= map->max_entries)
+		return ret;
+	/*
+	 * A write that did growWork for one resize does not start the next.
+	 * A key already present is an update, which starts none; looked up
+	 * as a lockless reader would, since the chain's stripe is not held.
+	 */
 	t = hmap_deref_locked(map, map->table);
-	*head = &t->buckets[hash & hmap_mask(t)];
-	return hmap_chain_find(map, *head, hash, key, key_len, slot, bucket);
+	if (hmap_chain_find(map, &t->buckets[e->hash & hmap_mask(t)], e->hash,
+			    e->data, e->key_len, NULL, NULL))
+		return 0;
+	return hmap_resize_for_insert(map, e->hash);
+}
+
+/*
+ * hmap_insert() under map->lock: resize work, then the chain under its
+ * stripe, with an overflow bucket allocated outside the stripe when the
+ * chain turns out full.
+ */
+static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
+			      u64 flags, struct hmap_overflow **ov,
+			      struct hmap_entry **replaced)
+{
+	struct hmap_table *t;
+	spinlock_t *stripe;
+	int ret;
+
+	hmap_lock_for_write(map);
+	ret = hmap_insert_resize(map, e, flags);
+	t = hmap_deref_locked(map, map->table);
+	stripe = hmap_stripe(map, e->hash & hmap_mask(t));
+	while (!ret) {
+		spin_lock(stripe);
+		ret = hmap_chain_insert(map, t, e, flags, ov, replaced);
+		spin_unlock(stripe);
+		if (ret != HMAP_NEED_OVERFLOW)
+			break;
+		*ov = hmap_overflow_alloc(map);
+		ret = *ov ? 0 : -ENOMEM;
+	}
+	mutex_unlock(&map->lock);
+	return ret;
 }
 
 /**
@@ -1263,12 +1530,17 @@ static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
  * @flags: HMAP_PUT_ANY (create or update), HMAP_PUT_NOEXIST (create only) or
  *	HMAP_PUT_EXIST (update only).
  *
- * During a resize the insert first evacuates at most two old bucket chains.
- * An update replaces the entry whole: a concurrent lookup sees the old value
- * or the new one. If the larger array for a grow cannot be allocated the
- * insert still succeeds and the grow is tried again by the next insert.
+ * An insert of a new key with no resize work to do takes only its chain's
+ * stripe, so inserts into different chains run in parallel; updates and
+ * inserts during a resize take map->lock, and there first evacuate at most
+ * two old bucket chains. An update replaces the entry whole: a concurrent
+ * lookup sees the old value or the new one. If the larger array for a grow
+ * cannot be allocated the insert still succeeds and the grow is tried
+ * again by the next insert.
  *
- * Context: Process context; takes map->lock, may sleep.
+ * Context: Process context; may sleep, and may take map->lock. Not from
+ * softirq or interrupt context: entries are allocated with GFP_KERNEL, and
+ * resize work sleeps on map->lock.
  * Return: 0; -EINVAL for an empty key or unknown flags; -EMSGSIZE for a key
  * or value over the map's limits; -EEXIST (HMAP_PUT_NOEXIST, key present);
  * -ENOENT (HMAP_PUT_EXIST, key absent); -E2BIG when the map holds max_entries;
@@ -1277,12 +1549,8 @@ static struct hmap_entry *hmap_write_find(struct hmap *map, u64 hash,
 int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
 {
-	struct hmap_bucket *head, *b, *tail = NULL;
-	struct hmap_overflow *spare = NULL;
-	struct hmap_entry *e, *old_e;
-	struct hmap_table *t;
-	unsigned int slot;
-	bool resizing;
+	struct hmap_entry *e, *replaced = NULL;
+	struct hmap_overflow *ov = NULL;
 	u64 hash;
 	int ret;
 
@@ -1294,53 +1562,27 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	if (value_len > map->max_value_size)
 		return -EMSGSIZE;
 	hash = hmap_key_hash(map, key, key_len);
-
-	hmap_lock_for_write(map);
-	resizing = hmap_resizing(map);
-	old_e = hmap_write_find(map, hash, key, key_len, &head, &b, &slot);
-	ret = PTR_ERR_OR_ZERO(old_e);
-	if (ret)
-		goto unlock;
-	if (old_e) {
-		ret = -EEXIST;
-		if (flags == HMAP_PUT_NOEXIST)
-			goto unlock;
-		ret = -ENOMEM;
-		e = hmap_entry_alloc(map, hash, key, key_len, value, value_len);
-		if (!e)
-			goto unlock;
-		rcu_assign_pointer(b->slots[slot], e);
-		hmap_entry_free_rcu(map, old_e);
-		ret = 0;
-		goto unlock;
-	}
-	ret = -ENOENT;
-	if (flags == HMAP_PUT_EXIST)
-		goto unlock;
-	ret = -E2BIG;
-	if (map->count >= map->max_entries)
-		goto unlock;
-
-	/* A write that did growWork for one resize does not start the next. */
-	ret = resizing ? 0 : hmap_resize_for_insert(map, hash);
-	if (ret)
-		goto unlock;
-	t = hmap_deref_locked(map, map->table);
-	head = &t->buckets[hash & hmap_mask(t)];
-	ret = -ENOMEM;
-	if (!hmap_chain_free_slot(map, head, &slot, &tail) &&
-	    hmap_spares_alloc(map, 1, &spare))
-		goto unlock;
 	e = hmap_entry_alloc(map, hash, key, key_len, value, value_len);
-	if (!e) {
-		hmap_spares_free(map, spare);
-		goto unlock;
+	if (!e)
+		return -ENOMEM;
+
+	for (;;) {
+		ret = hmap_insert_fast(map, e, flags, &ov);
+		if (ret != HMAP_NEED_OVERFLOW)
+			break;
+		ov = hmap_overflow_alloc(map);
+		if (!ov) {
+			ret = -ENOMEM;
+			break;
+		}
 	}
-	hmap_chain_add(map, t, head, e, &spare);
-	map->count++;
-	ret = 0;
-unlock:
-	mutex_unlock(&map->lock);
+	if (ret == -EAGAIN)
+		ret = hmap_insert_locked(map, e, flags, &ov, &replaced);
+	if (ret)
+		hmap_entry_free(map, e);
+	if (replaced)
+		hmap_entry_free_rcu(map, replaced);
+	hmap_spares_free(map, ov);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(hmap_insert);
@@ -1414,13 +1656,17 @@ static int hmap_remove_check(const struct hmap_entry *e,
  * in flight when it can, but if its key's old chain cannot be evacuated for
  * lack of memory it removes the key from that old chain in place (a
  * lookup may still be reading the chain: clearing a slot is safe for it,
- * see the top comment).
+ * see the top comment). The chain changes under its stripe (the current
+ * array's; an old chain has no writer but map->lock's holder), and the
+ * entry is freed once the stripe is let go.
  */
 static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 		       enum hmap_remove_mode mode, void *value, u32 *value_len)
 {
 	struct hmap_bucket *head, *b;
-	struct hmap_entry *e;
+	struct hmap_entry *e, *removed = NULL;
+	struct hmap_table *t;
+	spinlock_t *stripe;
 	unsigned int slot;
 	bool resizing;
 	u64 hash;
@@ -1434,18 +1680,20 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	hmap_lock_for_write(map);
 	resizing = hmap_resizing(map);
 	hmap_grow_work(map, hash);	/* -ENOMEM: the key stays in its old chain */
-	head = hmap_key_chain(map, hmap_deref_locked(map, map->table), hash);
+	t = hmap_deref_locked(map, map->table);
+	stripe = hmap_stripe(map, hash & hmap_mask(t));
+	spin_lock(stripe);
+	head = hmap_key_chain(map, t, hash);
 	e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
-	ret = -ENOENT;
-	if (!e)
-		goto unlock;
-	ret = hmap_remove_check(e, mode, value, value_len);
-	if (ret)
-		goto unlock;
-	hmap_slot_clear(map, head, b, slot);
-	if (!resizing)
-		hmap_resize_for_delete(map, hash);
-unlock:
+	ret = e ? hmap_remove_check(e, mode, value, value_len) : -ENOENT;
+	if (!ret)
+		removed = hmap_slot_clear(map, head, b, slot);
+	spin_unlock(stripe);
+	if (removed) {
+		hmap_entry_free_rcu(map, removed);
+		if (!resizing)
+			hmap_resize_for_delete(map, hash);
+	}
 	mutex_unlock(&map->lock);
 	return ret;
 }
@@ -1514,58 +1762,85 @@ int hmap_delete_if_value(struct hmap *map, const void *key, u32 key_len,
 }
 EXPORT_SYMBOL_GPL(hmap_delete_if_value);
 
-static void hmap_chain_free(struct hmap_bucket *head)
+/* Free a chain's entries and overflow buckets; return the bytes counted. */
+static size_t hmap_chain_free(struct hmap_bucket *head)
 {
 	struct hmap_bucket *b = head, *next;
+	struct hmap_entry *e;
+	size_t bytes = 0;
 	unsigned int i;
 
 	for (; b; b = next) {
 		next = rcu_dereference_protected(b->overflow, true);
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
-			if (hmap_slot_used(b->tophash[i]))
-				kfree(rcu_dereference_protected(b->slots[i],
-								true));
-		if (b != head)
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			if (!hmap_slot_used(b->tophash[i]))
+				continue;
+			e = rcu_dereference_protected(b->slots[i], true);
+			bytes += kmalloc_size_roundup(hmap_entry_size(e->key_len,
+								      e->value_len));
+			kfree(e);
+		}
+		if (b != head) {
+			bytes += kmalloc_size_roundup(sizeof(struct hmap_overflow));
 			kfree(container_of(b, struct hmap_overflow, bucket));
+		}
 	}
+	return bytes;
 }
 
 /*
  * Free an array, the one it is evacuating, and every entry in them. Only for
  * arrays no lookup can reach any more. Evacuated old chains own nothing:
  * their entries moved, their overflow buckets went to kfree_rcu(). A map of
- * millions of entries takes a while: yield between chains.
+ * millions of entries takes a while: yield between chains. Return the bytes
+ * freed, as map->memory counted them.
  */
-static void hmap_tables_free(struct hmap_table *t)
+static size_t hmap_tables_free(struct hmap_table *t)
 {
 	struct hmap_table *old = rcu_dereference_protected(t->old, true);
+	size_t bytes = t->bytes;
 	unsigned long i;
 
 	if (old) {
 		for (i = 0; i < hmap_nbuckets(old); i++) {
 			if (!old->evacuated[i])
-				hmap_chain_free(&old->buckets[i]);
+				bytes += hmap_chain_free(&old->buckets[i]);
 			cond_resched();
 		}
+		bytes += old->bytes;
 		kvfree(old);
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
-		hmap_chain_free(&t->buckets[i]);
+		bytes += hmap_chain_free(&t->buckets[i]);
 		cond_resched();
 	}
 	kvfree(t);
+	return bytes;
 }
 
-/* Remove every entry of chain @head, in place. */
-static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head)
+/*
+ * Remove every entry of chain @head, in place, under @stripe: a bucket's
+ * worth at a time, freed after the stripe is let go.
+ */
+static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
+			     spinlock_t *stripe)
 {
+	struct hmap_entry *removed[HMAP_BUCKET_SLOTS];
 	struct hmap_bucket *b;
-	unsigned int i;
+	unsigned int i, n;
 
-	for (b = head; b; b = hmap_deref_locked(map, b->overflow))
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
-			if (hmap_slot_used(b->tophash[i]))
-				hmap_slot_clear(map, head, b, i);
+	do {
+		n = 0;
+		spin_lock(stripe);
+		for (b = head; b && !n; b = hmap_deref(map, b->overflow))
+			for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
+				if (hmap_slot_used(b->tophash[i]))
+					removed[n++] = hmap_slot_clear(map, head,
+								       b, i);
+		spin_unlock(stripe);
+		for (i = 0; i < n; i++)
+			hmap_entry_free_rcu(map, removed[i]);
+	} while (n);
 }
 
 /*
@@ -1581,11 +1856,12 @@ static void hmap_clear_in_place(struct hmap *map)
 
 	for (i = 0; old && i < hmap_nbuckets(old); i++) {
 		if (!old->evacuated[i])
-			hmap_chain_clear(map, &old->buckets[i]);
+			hmap_chain_clear(map, &old->buckets[i],
+					 hmap_stripe(map, i));
 		cond_resched();
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
-		hmap_chain_clear(map, &t->buckets[i]);
+		hmap_chain_clear(map, &t->buckets[i], hmap_stripe(map, i));
 		cond_resched();
 	}
 }
@@ -1623,9 +1899,9 @@ int hmap_clear(struct hmap *map)
 	hmap_lock_for_write(map);
 	/* An empty map needs no spare; no lookup ever saw it. */
 	spare = map->spare;
-	map->spare = NULL;
+	hmap_set_spare(map, NULL);
 	if (spare)
-		map->memory -= spare->bytes;
+		atomic_long_sub(spare->bytes, &map->memory);
 	nt = hmap_table_alloc(map, map->min_log2);
 	if (!nt) {
 		hmap_clear_in_place(map);
@@ -1635,14 +1911,16 @@ int hmap_clear(struct hmap *map)
 	}
 	t = hmap_deref_locked(map, map->table);
 	hmap_abandon_resize(map, t);
+	hmap_lock_stripes(map);
 	rcu_assign_pointer(map->table, nt);
-	map->count = 0;
-	map->memory = nt->bytes;
+	atomic_long_set(&map->count, 0);
+	hmap_unlock_stripes(map);
 	mutex_unlock(&map->lock);
 
 	kvfree(spare);
 	synchronize_rcu();
-	hmap_tables_free(t);
+	/* Inserts may have counted entries they have not put in yet. */
+	atomic_long_sub(hmap_tables_free(t), &map->memory);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);
@@ -1662,14 +1940,14 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 	t = hmap_deref_locked(map, map->table);
 	old = hmap_deref_locked(map, t->old);
 	*stats = map->stats;
-	stats->count = map->count;
+	stats->count = hmap_count(map);
 	stats->log2_buckets = t->log2;
 	stats->resize = map->resize.kind;
 	stats->old_log2_buckets = old ? old->log2 : 0;
 	stats->nevacuate = old ? map->resize.nevacuate : 0;
 	stats->old_buckets = old ? hmap_nbuckets(old) : 0;
-	stats->overflow_buckets = t->noverflow;
-	stats->memory_bytes = map->memory;
+	stats->overflow_buckets = hmap_noverflow(t);
+	stats->memory_bytes = atomic_long_read(&map->memory);
 	mutex_unlock(&map->lock);
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1794,13 +2072,25 @@ static void hmap_dump_sort(struct hmap_dump_slot *items, size_t n)
 	}
 }
 
-/* Collect and sort the entries of range @b at or after set->from. */
+/*
+ * Collect and sort the entries of range @b at or after set->from. The range
+ * is read under its stripe (invariant 7: it is chain @b of the current
+ * array when no resize is in flight), and read again into a larger set if
+ * it did not fit; inserts may have made it larger meanwhile, but they are
+ * few per range.
+ */
 static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 			     unsigned long b, struct hmap_dump_set *set)
 {
-	set->n = 0;
-	hmap_dump_range(map, t, b, set);
-	if (set->n > set->cap) {
+	spinlock_t *stripe = hmap_stripe(map, b);
+
+	for (;;) {
+		set->n = 0;
+		spin_lock(stripe);
+		hmap_dump_range(map, t, b, set);
+		spin_unlock(stripe);
+		if (set->n <= set->cap)
+			break;
 		hmap_dump_set_free(set);
 		set->cap = set->n;
 		set->items = kvmalloc_array(set->cap, sizeof(*set->items),
@@ -1811,8 +2101,6 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
 			hmap_dump_set_free(set);
 			return -ENOMEM;
 		}
-		set->n = 0;
-		hmap_dump_range(map, t, b, set);
 	}
 	hmap_dump_sort(set->items, set->n);
 	return 0;
@@ -2012,10 +2300,10 @@ static struct hmap_table *hmap_install_spare(struct hmap *map,
 
 	if (hmap_spare_log2(map, t) != (int)nt->log2)
 		return nt;
-	map->spare = nt;
-	map->memory += nt->bytes;
+	hmap_set_spare(map, nt);
+	atomic_long_add(nt->bytes, &map->memory);
 	if (stale)
-		map->memory -= stale->bytes;
+		atomic_long_sub(stale->bytes, &map->memory);
 	return stale;
 }
 
@@ -2059,7 +2347,7 @@ VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
 	} else {
 		if (nt)
 			unused = hmap_install_spare(map, nt);
-		map->spare_requested = false;
+		WRITE_ONCE(map->spare_requested, false);
 		memcg = map->spare_memcg;
 		map->spare_memcg = NULL;
 	}
@@ -2123,6 +2411,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 {
 	struct hmap_table *t;
 	struct hmap *map;
+	unsigned int i;
 
 	BUILD_BUG_ON(sizeof(struct hmap_table) +
 		     ((sizeof(struct hmap_bucket) + 1) << HMAP_LOG2_MAX) >
@@ -2136,6 +2425,9 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	mutex_init(&map->spare_lock);
 	INIT_DELAYED_WORK(&map->worker, hmap_worker_fn);
 	map->worker_enabled = true;
+	map->spare_log2 = -1;
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
+		spin_lock_init(&map->stripes[i]);
 	map->id = atomic_inc_return(&hmap_next_id);
 	map->max_entries = params->max_entries;
 	map->max_key_size = params->max_key_size;
@@ -2297,7 +2589,7 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
  * overflow counts match, and everything below the evacuation mark is
  * evacuated.
  *
- * Context: Process context; takes map->lock.
+ * Context: Process context; takes map->lock and every stripe.
  * Return: 0, or -EUCLEAN with a description in @why.
  */
 VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
@@ -2307,11 +2599,12 @@ VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 	unsigned long i;
 
 	mutex_lock(&map->lock);
+	hmap_lock_stripes(map);
 	t = hmap_deref_locked(map, map->table);
 	old = hmap_deref_locked(map, t->old);
 	for (i = 0; i < hmap_nbuckets(t); i++)
 		hmap_check_chain(map, t, i, &c);
-	if (c.overflow != t->noverflow)
+	if (c.overflow != hmap_noverflow(t))
 		hmap_check_fail(&c, "overflow count mismatch", 0);
 	if (!old != !hmap_resizing(map))
 		hmap_check_fail(&c, "resize state mismatch", 0);
@@ -2322,15 +2615,16 @@ VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 			hmap_check_fail(&c, "unevacuated below mark", i);
 		hmap_check_chain(map, old, i, &c);
 	}
-	if (c.entries != map->count)
+	if (c.entries != hmap_count(map))
 		hmap_check_fail(&c, "entry count mismatch", 0);
 	/* A spare is never reachable, so it must still be as allocated. */
 	if (map->spare &&
-	    (map->spare->old || map->spare->noverflow ||
+	    (map->spare->old || hmap_noverflow(map->spare) ||
 	     memchr_inv(map->spare->buckets, 0,
 			hmap_table_size(map->spare->log2) -
 			offsetof(struct hmap_table, buckets))))
 		hmap_check_fail(&c, "spare array used", 0);
+	hmap_unlock_stripes(map);
 	mutex_unlock(&map->lock);
 	return c.err;
 }

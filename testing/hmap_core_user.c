@@ -93,9 +93,9 @@ int hmap_user_audit(struct hmap *map, char *why, size_t len)
 			ret = -EUCLEAN;
 		}
 	}
-	if (!ret && bytes != map->memory) {
+	if (!ret && bytes != atomic_long_read(&map->memory)) {
 		snprintf(why, len, "memory accounting: map says %zu, reachable %zu",
-			 map->memory, bytes);
+			 (size_t)atomic_long_read(&map->memory), bytes);
 		ret = -EUCLEAN;
 	}
 	mutex_unlock(&map->lock);

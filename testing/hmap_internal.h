@@ -66,6 +66,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <asm/byteorder.h>

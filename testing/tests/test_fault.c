@@ -259,7 +259,7 @@ HT_CASE(grow_start_then_enomem, 0)
 			"insert %u", id);
 	}
 	CHECK_EQ(t_stats(map).grows, 0);
-	t_fail_allocs(1, -1);		/* the table, then nothing */
+	t_fail_allocs(2, -1);		/* the entry, the table, then nothing */
 	k = t_fkey(t_hash(200, 52, 0), 52);
 	len = t_fill_value(val, 9, 52, 0);
 	ret = hmap_insert(map, &k, sizeof(k), val, len, HMAP_PUT_NOEXIST);

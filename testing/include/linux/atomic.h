@@ -70,9 +70,18 @@ typedef struct {
 	atomic_try_cmpxchg(v, &__old, n);				\
 	__old;								\
 })
+/* Add @a unless the counter is @u; true when it added. */
+#define atomic_add_unless(v, a, u) ({					\
+	typeof((v)->counter) __c = atomic_read(v);			\
+	bool __added = false;						\
+	while (__c != (u) && !(__added = atomic_try_cmpxchg(v, &__c, __c + (a)))) \
+		;							\
+	__added;							\
+})
 #define atomic_long_add_return	atomic_add_return
 #define atomic_long_inc_return	atomic_inc_return
 #define atomic_long_dec		atomic_dec
+#define atomic_long_add_unless	atomic_add_unless
 #define atomic_long_sub		atomic_sub
 #define atomic64_read		atomic_read
 #define atomic64_set		atomic_set

@@ -20,6 +20,8 @@ typedef struct spinlock {
 void spin_lock_init(spinlock_t *lock);
 void spin_lock(spinlock_t *lock);
 void spin_unlock(spinlock_t *lock);
+/* lockdep's nest lock only matters to the kernel's lockdep. */
+#define spin_lock_nest_lock(l, nest)	do { (void)(nest); spin_lock(l); } while (0)
 #define spin_lock_irqsave(l, flags)	do { (void)(flags); spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); } while (0)
 #define spin_lock_bh(l)			spin_lock(l)
