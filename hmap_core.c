@@ -351,7 +351,7 @@ struct hmap {
 	struct mutex spare_lock;	/* serializes spare preparation */
 	atomic_t writers_waiting;
 	atomic_long_t writers_admitted;
-	spinlock_t stripes[HMAP_WRITE_STRIPES];
+	spinlock_t stripes[HMAP_WRITE_STRIPES];	/* chain locks, invariant 7 */
 };
 
 static atomic_t hmap_next_id = ATOMIC_INIT(0);
@@ -383,20 +383,28 @@ static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long bucket)
  * lockdep then counts as one held lock.
  */
 static void hmap_lock_stripes(struct hmap *map)
+	__acquires(&map->stripes)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&map->lock);
-	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++) {
 		spin_lock_nest_lock(&map->stripes[i], &map->lock);
+		__release(&map->stripes[i]);	/* sparse: counted as one, below */
+	}
+	__acquire(&map->stripes);
 }
 
 static void hmap_unlock_stripes(struct hmap *map)
+	__releases(&map->stripes)
 {
 	unsigned int i;
 
-	for (i = HMAP_WRITE_STRIPES; i--; )
+	__release(&map->stripes);
+	for (i = HMAP_WRITE_STRIPES; i--; ) {
+		__acquire(&map->stripes[i]);	/* sparse: see hmap_lock_stripes() */
 		spin_unlock(&map->stripes[i]);
+	}
 }
 
 static inline unsigned long hmap_count(const struct hmap *map)
@@ -898,6 +906,7 @@ static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
 			       r->steps_by_writes, r->steps_by_worker, r->moved,
 			       ktime_get_ns() - r->start_ns);
 	r->kind = HMAP_RESIZING_NONE;
+	hmap_lock_stripes(map);
 	/*
 	 * Release: a lookup that reads t->old as NULL sees every entry the
 	 * resize moved into @t. Pairs with smp_rmb() in hmap_key_chain().
@@ -905,7 +914,6 @@ static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
 	 * stripe: a writer that takes one afterwards and sees no resize sees
 	 * the moved entries too (invariant 7, hmap_insert_fast()).
 	 */
-	hmap_lock_stripes(map);
 	smp_store_release(&t->old, NULL);
 	hmap_unlock_stripes(map);
 	/*
@@ -1441,7 +1449,7 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 			    u64 flags, struct hmap_overflow **ov)
 {
 	struct hmap_table *t;
-	spinlock_t *stripe;
+	spinlock_t *stripe;	/* the key's chain's lock */
 	int ret = -EAGAIN;
 
 	rcu_read_lock();
@@ -1500,7 +1508,7 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
 			      struct hmap_entry **replaced)
 {
 	struct hmap_table *t;
-	spinlock_t *stripe;
+	spinlock_t *stripe;	/* the key's chain's lock */
 	int ret;
 
 	hmap_lock_for_write(map);
@@ -1666,7 +1674,7 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	struct hmap_bucket *head, *b;
 	struct hmap_entry *e, *removed = NULL;
 	struct hmap_table *t;
-	spinlock_t *stripe;
+	spinlock_t *stripe;	/* the key's chain's lock */
 	unsigned int slot;
 	bool resizing;
 	u64 hash;

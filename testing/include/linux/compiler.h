@@ -15,6 +15,11 @@
 #define __iomem
 #define __user
 #define __force
+/* sparse lock-context annotations: nothing to check here. */
+#define __acquires(x)
+#define __releases(x)
+#define __acquire(x)		((void)0)
+#define __release(x)		((void)0)
 #define __must_check		__attribute__((__warn_unused_result__))
 #define __maybe_unused		__attribute__((__unused__))
 #define __always_unused		__attribute__((__unused__))
