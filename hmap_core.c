@@ -188,12 +188,14 @@
 #define HMAP_WORKER_RETRY	msecs_to_jiffies(100)
 
 /*
- * Chain locks (see "Writers" in the top comment). 64: enough that two
- * writers per CPU on a 16-CPU machine rarely meet on one, and few enough to
- * take all at once under map->lock (one lockdep entry with a nest lock,
- * and 64 of preempt_count's 255).
+ * Chain locks (see "Writers" in the top comment). 32: two writers on
+ * different chains meet on one stripe once in 32 writes, and all of them
+ * can be taken at once under map->lock (one lockdep entry with a nest
+ * lock, 32 of preempt_count's 255, and under the 64 locks a thread may
+ * hold in ThreadSanitizer's deadlock detector, which checks the user-space
+ * build). Each has a cache line of its own (struct hmap_stripe).
  */
-#define HMAP_WRITE_STRIPES	64
+#define HMAP_WRITE_STRIPES	32
 
 /* Small-table buckets one hmap_dump() call visits at most. */
 #define HMAP_DUMP_MAX_RANGES	1024
@@ -250,6 +252,11 @@ struct hmap_overflow {
  * struct hmap_table - an array of 2^@log2 buckets
  * @old: the array being evacuated into this one, or NULL.
  * @log2: B.
+ * @fast_count_min: the fewest entries at which an insert into this array
+ *	has no shrink near (hmap_table_set_fast_range()).
+ * @fast_count_end: the fewest entries at which an insert has a grow near.
+ * @fast_noverflow_end: the fewest overflow buckets at which an insert has
+ *	a same-size rebuild near.
  * @noverflow: overflow buckets chained in this array (writers under
  *	different stripes add them at once).
  * @bytes: what the allocator gave for the array.
@@ -261,6 +268,9 @@ struct hmap_overflow {
 struct hmap_table {
 	struct hmap_table __rcu *old;
 	unsigned int log2;
+	unsigned long fast_count_min;
+	unsigned long fast_count_end;
+	unsigned long fast_noverflow_end;
 	atomic_long_t noverflow;
 	size_t bytes;
 	u8 *evacuated;
@@ -285,6 +295,14 @@ struct hmap_resize {
 	u64 steps_by_worker;
 	u64 moved;
 };
+
+/*
+ * A chain lock alone on its cache line: writers holding different stripes
+ * do not take the line from each other.
+ */
+struct hmap_stripe {
+	spinlock_t lock;	/* the chains of this stripe */
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct hmap - a map
@@ -336,10 +354,8 @@ struct hmap {
 	unsigned int min_log2;
 
 	struct mutex lock;	/* serializes the fields below but stripes */
-	atomic_long_t count;
 	struct hmap_resize resize;
 	struct hmap_stats stats;
-	atomic_long_t memory;
 	struct delayed_work worker;
 	bool worker_enabled;
 	bool spares_manual;
@@ -351,7 +367,10 @@ struct hmap {
 	struct mutex spare_lock;	/* serializes spare preparation */
 	atomic_t writers_waiting;
 	atomic_long_t writers_admitted;
-	spinlock_t stripes[HMAP_WRITE_STRIPES];	/* chain locks, invariant 7 */
+	/* Changed by every insert: a line of their own, off @table's. */
+	atomic_long_t count ____cacheline_aligned_in_smp;
+	atomic_long_t memory;
+	struct hmap_stripe stripes[HMAP_WRITE_STRIPES];	/* invariant 7 */
 };
 
 static atomic_t hmap_next_id = ATOMIC_INIT(0);
@@ -374,7 +393,7 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
 /* The lock of the chain at @bucket in the current array (invariant 7). */
 static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long bucket)
 {
-	return &map->stripes[bucket & (HMAP_WRITE_STRIPES - 1)];
+	return &map->stripes[bucket & (HMAP_WRITE_STRIPES - 1)].lock;
 }
 
 /*
@@ -389,8 +408,8 @@ static void hmap_lock_stripes(struct hmap *map)
 
 	lockdep_assert_held(&map->lock);
 	for (i = 0; i < HMAP_WRITE_STRIPES; i++) {
-		spin_lock_nest_lock(&map->stripes[i], &map->lock);
-		__release(&map->stripes[i]);	/* sparse: counted as one, below */
+		spin_lock_nest_lock(&map->stripes[i].lock, &map->lock);
+		__release(&map->stripes[i].lock);	/* sparse: one, below */
 	}
 	__acquire(&map->stripes);
 }
@@ -402,8 +421,8 @@ static void hmap_unlock_stripes(struct hmap *map)
 
 	__release(&map->stripes);
 	for (i = HMAP_WRITE_STRIPES; i--; ) {
-		__acquire(&map->stripes[i]);	/* sparse: see hmap_lock_stripes() */
-		spin_unlock(&map->stripes[i]);
+		__acquire(&map->stripes[i].lock);	/* see hmap_lock_stripes() */
+		spin_unlock(&map->stripes[i].lock);
 	}
 }
 
@@ -550,6 +569,83 @@ static bool hmap_too_many_overflow(const struct hmap *map,
 	return noverflow >= hmap_nbuckets(t) && hmap_count(map) * 2 < slots;
 }
 
+/*
+ * The count, and the overflow buckets, at which the spare for a resize
+ * starting at @count (@noverflow) is asked for: an eighth ahead of the
+ * threshold (HMAP_SPARE_NUM/DEN).
+ */
+static inline u64 hmap_near_grow(u64 count)
+{
+	return div_u64(count * HMAP_SPARE_DEN, HMAP_SPARE_NUM);
+}
+
+static inline u64 hmap_near_shrink(u64 count)
+{
+	return div_u64(count * HMAP_SPARE_NUM, HMAP_SPARE_DEN);
+}
+
+static inline unsigned long hmap_near_overflow(unsigned long noverflow)
+{
+	return noverflow + noverflow / (HMAP_SPARE_DEN - 1);
+}
+
+/* Whether an insert at @count into a 2^@log2 array has a grow, or its spare, near. */
+static bool hmap_grow_near(u64 count, unsigned int log2)
+{
+	return log2 < HMAP_LOG2_MAX &&
+	       (hmap_over_load(count + 1, log2) ||
+		hmap_over_load(hmap_near_grow(count), log2));
+}
+
+/*
+ * Set the range of counts, and of overflow buckets, in which an insert
+ * into @t has no threshold near (hmap_insert_needs_lock()): the fast path
+ * then compares two numbers where the thresholds take a division each.
+ * The bounds come from the very predicates the thresholds use, by
+ * bisection over counts up to 13 * 2^B (past every grow and shrink
+ * threshold of the array): nearness to a grow only grows with the count,
+ * to a shrink only shrinks, to an overflow rebuild only grows with
+ * the overflow buckets.
+ */
+static void hmap_table_set_fast_range(const struct hmap *map,
+				      struct hmap_table *t)
+{
+	u64 lo = 0, hi = (u64)HMAP_LOAD_NUM << t->log2, mid;
+	unsigned long nbuckets = hmap_nbuckets(t);
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (hmap_under_load(map, hmap_near_shrink(mid), t->log2))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	t->fast_count_min = lo;
+	if (t->log2 == HMAP_LOG2_MAX) {
+		t->fast_count_end = ULONG_MAX;
+	} else {
+		hi = (u64)HMAP_LOAD_NUM << t->log2;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (hmap_grow_near(mid, t->log2))
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		t->fast_count_end = lo;
+	}
+	lo = 0;
+	hi = nbuckets;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (hmap_near_overflow(mid) >= nbuckets)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	t->fast_noverflow_end = lo;
+}
+
 /* Reversed hash: the order in which dumps visit entries (see hmap_dump()). */
 static inline u64 hmap_dump_order(u64 hash)
 {
@@ -601,6 +697,7 @@ static struct hmap_table *hmap_table_new(const struct hmap *map,
 	if (!t)
 		return NULL;
 	t->log2 = log2;
+	hmap_table_set_fast_range(map, t);
 	t->evacuated = (u8 *)&t->buckets[1UL << log2];
 	t->bytes = is_vmalloc_addr(t) ? PAGE_ALIGN(size) :
 					kmalloc_size_roundup(size);
@@ -784,6 +881,83 @@ static struct hmap_entry *hmap_chain_find(struct hmap *map,
 }
 
 /*
+ * The slots of a tophash word that are free (a marker below
+ * HMAP_MIN_TOPHASH), as hmap_tophash_candidates() marks them: the lowest
+ * marked byte is exact, and zero means none is free.
+ */
+static inline u64 hmap_tophash_free(u64 word)
+{
+	return (word - HMAP_BYTES_ONES * HMAP_MIN_TOPHASH) & ~word &
+	       HMAP_BYTES_HIGHS;
+}
+
+/**
+ * struct hmap_chain_spot - where a new key goes in a chain
+ * @bucket: the bucket of the chain's first free slot, or NULL when the
+ *	chain is full.
+ * @slot: that slot.
+ * @tail: the chain's last bucket, to link an overflow bucket to when full.
+ */
+struct hmap_chain_spot {
+	struct hmap_bucket *bucket;
+	unsigned int slot;
+	struct hmap_bucket *tail;
+};
+
+/**
+ * hmap_chain_probe() - find a key in a chain, and the slot it would take
+ * @map: the map, for the lockdep check of the dereferences.
+ * @b: head of the chain.
+ * @e: an entry with the key, its hash and its length.
+ * @found: receives the bucket and slot of the entry with the key.
+ * @spot: receives where a new entry goes, valid when no entry has the key.
+ *
+ * One walk of the chain for an insert: hmap_chain_find()'s, noting the
+ * first free slot on the way (it comes before any EMPTY_REST mark, where
+ * the walk may stop).
+ *
+ * Context: the chain's stripe held, or map->lock with no stripe-only writer
+ * able to change it.
+ * Return: the entry with @e's key, or NULL.
+ */
+static struct hmap_entry *hmap_chain_probe(struct hmap *map,
+					   struct hmap_bucket *b,
+					   const struct hmap_entry *e,
+					   struct hmap_chain_spot *found,
+					   struct hmap_chain_spot *spot)
+{
+	u8 top = hmap_tophash(e->hash);
+	u64 tophashes, candidates, free;
+	struct hmap_entry *old;
+	unsigned int i;
+
+	spot->bucket = NULL;
+	for (; b; b = hmap_deref(map, b->overflow)) {
+		tophashes = hmap_tophash_word(b);
+		free = hmap_tophash_free(tophashes);
+		if (free && !spot->bucket) {
+			spot->bucket = b;
+			spot->slot = __ffs64(free) / BITS_PER_BYTE;
+		}
+		candidates = hmap_tophash_candidates(tophashes, top);
+		for (; candidates; candidates &= candidates - 1) {
+			i = __ffs64(candidates) / BITS_PER_BYTE;
+			old = hmap_deref(map, b->slots[i]);
+			if (!old ||
+			    !hmap_entry_matches(old, e->hash, e->data, e->key_len))
+				continue;
+			found->bucket = b;
+			found->slot = i;
+			return old;
+		}
+		if (hmap_tophash_candidates(tophashes, HMAP_EMPTY_REST))
+			return NULL;
+		spot->tail = b;
+	}
+	return NULL;
+}
+
+/*
  * The chain a key lives in: the old one until it is evacuated, else the new.
  * A lockless reader reads the new array's buckets only after it has seen
  * either the old chain's evacuated flag set or t->old cleared; both were
@@ -846,18 +1020,19 @@ static unsigned int hmap_chain_free_slots(struct hmap *map,
 	return n;
 }
 
-/* Put an entry in the first free slot of chain @head, linking @spare if full. */
-static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
-			   struct hmap_bucket *head, struct hmap_entry *e,
-			   struct hmap_overflow **spares)
+/*
+ * Put an entry at @spot of its chain in @t, or when the chain is full in
+ * the first of @spares, linked at the chain's tail.
+ */
+static void hmap_chain_fill(struct hmap_table *t,
+			    const struct hmap_chain_spot *spot,
+			    struct hmap_entry *e, struct hmap_overflow **spares)
 {
-	struct hmap_bucket *b, *tail = NULL;
 	struct hmap_overflow *ov;
-	unsigned int slot;
 
-	b = hmap_chain_free_slot(map, head, &slot, &tail);
-	if (b) {
-		hmap_slot_publish(b, slot, e, hmap_tophash(e->hash));
+	if (spot->bucket) {
+		hmap_slot_publish(spot->bucket, spot->slot, e,
+				  hmap_tophash(e->hash));
 		return;
 	}
 	ov = *spares;
@@ -865,8 +1040,19 @@ static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
 	ov->rcu.next = NULL;
 	hmap_slot_publish(&ov->bucket, 0, e, hmap_tophash(e->hash));
 	/* Publishes the new bucket with its first slot already filled. */
-	rcu_assign_pointer(tail->overflow, &ov->bucket);
+	rcu_assign_pointer(spot->tail->overflow, &ov->bucket);
 	atomic_long_inc(&t->noverflow);
+}
+
+/* Put an entry in the first free slot of chain @head, linking a spare if full. */
+static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
+			   struct hmap_bucket *head, struct hmap_entry *e,
+			   struct hmap_overflow **spares)
+{
+	struct hmap_chain_spot spot;
+
+	spot.bucket = hmap_chain_free_slot(map, head, &spot.slot, &spot.tail);
+	hmap_chain_fill(t, &spot, e, spares);
 }
 
 /* Spare overflow buckets are kept on a list threaded through rcu.next. */
@@ -1100,18 +1286,15 @@ static int hmap_grow_work(struct hmap *map, u64 hash)
 static int hmap_spare_log2(const struct hmap *map, const struct hmap_table *t)
 {
 	u64 count = hmap_count(map);
-	u64 near_grow = div_u64(count * HMAP_SPARE_DEN, HMAP_SPARE_NUM);
-	u64 near_shrink = div_u64(count * HMAP_SPARE_NUM, HMAP_SPARE_DEN);
-	unsigned long noverflow = hmap_noverflow(t);
-	unsigned long near_overflow = noverflow +
-		noverflow / (HMAP_SPARE_DEN - 1);
 	int log2 = -1;
 
-	if (t->log2 < HMAP_LOG2_MAX && hmap_over_load(near_grow, t->log2))
+	if (t->log2 < HMAP_LOG2_MAX &&
+	    hmap_over_load(hmap_near_grow(count), t->log2))
 		log2 = t->log2 + 1;
-	else if (hmap_under_load(map, near_shrink, t->log2))
+	else if (hmap_under_load(map, hmap_near_shrink(count), t->log2))
 		log2 = t->log2 - 1;
-	else if (hmap_too_many_overflow(map, t, near_overflow))
+	else if (hmap_too_many_overflow(map, t,
+					hmap_near_overflow(hmap_noverflow(t))))
 		log2 = t->log2;
 	return log2 > HMAP_INLINE_LOG2 ? log2 : -1;
 }
@@ -1392,28 +1575,26 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 			     struct hmap_entry **replaced)
 {
 	struct hmap_bucket *head = &t->buckets[e->hash & hmap_mask(t)];
-	struct hmap_bucket *b, *tail = NULL;
+	struct hmap_chain_spot found, spot;
 	struct hmap_entry *old;
-	unsigned int slot;
 
-	old = hmap_chain_find(map, head, e->hash, e->data, e->key_len, &slot,
-			      &b);
+	old = hmap_chain_probe(map, head, e, &found, &spot);
 	if (old) {
 		if (flags == HMAP_PUT_NOEXIST)
 			return -EEXIST;
 		if (!replaced)
 			return -EAGAIN;
-		rcu_assign_pointer(b->slots[slot], e);
+		rcu_assign_pointer(found.bucket->slots[found.slot], e);
 		*replaced = old;
 		return 0;
 	}
 	if (flags == HMAP_PUT_EXIST)
 		return -ENOENT;
-	if (!hmap_chain_free_slot(map, head, &slot, &tail) && !*ov)
+	if (!spot.bucket && !*ov)
 		return HMAP_NEED_OVERFLOW;
 	if (!atomic_long_add_unless(&map->count, 1, map->max_entries))
 		return -E2BIG;
-	hmap_chain_add(map, t, head, e, ov);
+	hmap_chain_fill(t, &spot, e, ov);
 	return 0;
 }
 
@@ -1427,8 +1608,14 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 static bool hmap_insert_needs_lock(const struct hmap *map,
 				   const struct hmap_table *t)
 {
-	return rcu_access_pointer(t->old) ||
-	       (t->log2 < HMAP_LOG2_MAX &&
+	unsigned long count = hmap_count(map);
+
+	if (rcu_access_pointer(t->old))
+		return true;
+	if (count >= t->fast_count_min && count < t->fast_count_end &&
+	    hmap_noverflow(t) < t->fast_noverflow_end)
+		return false;
+	return (t->log2 < HMAP_LOG2_MAX &&
 		hmap_over_load(hmap_count(map) + 1, t->log2)) ||
 	       hmap_too_many_overflow(map, t, hmap_noverflow(t)) ||
 	       hmap_spare_wanted(map, t);
@@ -2435,7 +2622,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->worker_enabled = true;
 	map->spare_log2 = -1;
 	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
-		spin_lock_init(&map->stripes[i]);
+		spin_lock_init(&map->stripes[i].lock);
 	map->id = atomic_inc_return(&hmap_next_id);
 	map->max_entries = params->max_entries;
 	map->max_key_size = params->max_key_size;

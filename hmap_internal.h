@@ -13,6 +13,7 @@
 #include <linux/bitrev.h>
 #include <linux/bug.h>
 #include <linux/build_bug.h>
+#include <linux/cache.h>
 #include <linux/container_of.h>
 #include <linux/err.h>
 #include <linux/errno.h>

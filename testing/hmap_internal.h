@@ -50,6 +50,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/bitrev.h>
+#include <linux/cache.h>
 #include <linux/export.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>

@@ -6,6 +6,7 @@
  * crash). Allocations can be made to fail: the nth from now, or all.
  */
 #include <linux/bug.h>
+#include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -109,9 +110,17 @@ static void *hmap_user_kmalloc(size_t size, gfp_t flags)
 		WARN_ON_ONCE(!(flags & __GFP_NOWARN));
 		return NULL;
 	}
-	p = flags & __GFP_ZERO ? calloc(1, size) : malloc(size);
-	if (p)
-		__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	/*
+	 * SLUB's objects of a cache line or more start on one (all its size
+	 * classes from 64 up but 96 and 192 are multiples of 64), which
+	 * ____cacheline_aligned_in_smp members rely on; malloc() promises 16.
+	 */
+	if (posix_memalign(&p, size >= SMP_CACHE_BYTES ? SMP_CACHE_BYTES : 16,
+			   size))
+		return NULL;
+	if (flags & __GFP_ZERO)
+		memset(p, 0, size);
+	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
