@@ -107,7 +107,7 @@
  *  - A moved chain: its entries are stored in the new array, then
  *    smp_store_release() sets the old chain's evacuated flag, which a
  *    lookup reads with smp_load_acquire() before it reads the new buckets
- *    (hmap_evacuate() / hmap_key_chain()).
+ *    (hmap_evacuate_move() / hmap_key_chain()).
  *  - The end of a resize: smp_store_release(&t->old, NULL) after the last
  *    flag; a lookup that reads t->old as NULL issues smp_rmb() before it
  *    reads the new buckets (hmap_finish_resize() / hmap_key_chain()).
@@ -281,7 +281,10 @@ struct hmap_table {
 /**
  * struct hmap_resize - progress of the resize in flight
  * @kind: a HMAP_RESIZING_* value; HMAP_RESIZING_NONE when none.
- * @nevacuate: old buckets below this are all evacuated.
+ * @nevacuate: old buckets below this are all evacuated (Go's mark).
+ * @claim: the next old bucket a write's second step is handed
+ *	(hmap_claim_chain()), so that writes in parallel move different
+ *	chains; never below @nevacuate when handed out.
  * @start_ns: when the resize started.
  * @steps_by_writes: chains evacuated by writes.
  * @steps_by_worker: chains evacuated by the worker.
@@ -290,6 +293,7 @@ struct hmap_table {
 struct hmap_resize {
 	u32 kind;
 	unsigned long nevacuate;
+	unsigned long claim;
 	u64 start_ns;
 	u64 steps_by_writes;
 	u64 steps_by_worker;
@@ -316,6 +320,9 @@ struct hmap_stripe {
  * @min_log2: B from the size hint; the map never shrinks below it.
  * @lock: serializes resizes, the worker, dumps, and writes that take the
  *	slow path (see "Writers" in the top comment).
+ * @resize_lock: serializes @resize's progress and the evacuation counts
+ *	in @stats among writers evacuating under different stripes; taken
+ *	inside a stripe, or alone.
  * @count: entries in the map; writers under different stripes change it.
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
@@ -354,6 +361,7 @@ struct hmap {
 	unsigned int min_log2;
 
 	struct mutex lock;	/* serializes the fields below but stripes */
+	spinlock_t resize_lock;	/* @resize's progress, evacuation stats */
 	struct hmap_resize resize;
 	struct hmap_stats stats;
 	struct delayed_work worker;
@@ -390,10 +398,32 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
 	return hmap_nbuckets(t) - 1;
 }
 
-/* The lock of the chain at @bucket in the current array (invariant 7). */
-static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long bucket)
+/*
+ * The stripe of chain @index of the smaller array in flight: of the current
+ * array, or during a resize of the smaller of it and its old one.
+ */
+static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long index)
 {
-	return &map->stripes[bucket & (HMAP_WRITE_STRIPES - 1)].lock;
+	return &map->stripes[index & (HMAP_WRITE_STRIPES - 1)].lock;
+}
+
+/*
+ * The stripe of the chains a key with @hash (or a chain at index @hash) is
+ * in or moves between: array @t's, and during a resize @old's too
+ * (invariant 7). The index is taken in the smaller array: an old chain and
+ * the chains it splits into (a grow) or merges with (a shrink) share those
+ * low bits, so one stripe covers every chain an evacuation changes.
+ */
+static inline spinlock_t *hmap_chain_stripe(struct hmap *map,
+					    const struct hmap_table *t,
+					    const struct hmap_table *old,
+					    u64 hash)
+{
+	unsigned long mask = hmap_mask(t);
+
+	if (old)
+		mask = min(mask, hmap_mask(old));
+	return hmap_stripe(map, hash & mask);
 }
 
 /*
@@ -972,7 +1002,7 @@ static struct hmap_bucket *hmap_key_chain(struct hmap *map,
 	if (old) {
 		unsigned long ob = hash & hmap_mask(old);
 
-		/* Pairs with smp_store_release() in hmap_evacuate(). */
+		/* Pairs with smp_store_release() in hmap_evacuate_move(). */
 		if (!smp_load_acquire(&old->evacuated[ob]))
 			return &old->buckets[ob];
 	} else {
@@ -1014,11 +1044,28 @@ static unsigned int hmap_chain_free_slots(struct hmap *map,
 {
 	unsigned int n = 0, i;
 
-	for (; b; b = hmap_deref_locked(map, b->overflow))
+	for (; b; b = hmap_deref(map, b->overflow))
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 			n += !hmap_slot_used(b->tophash[i]);
 	return n;
 }
+
+/* A step under a stripe needs more overflow buckets than it was given. */
+#define HMAP_NEED_OVERFLOW	1
+
+/**
+ * struct hmap_spares - overflow buckets a write allocates before it takes
+ *	a stripe, for the chains it changes under it
+ * @list: the buckets, threaded through rcu.next.
+ * @n: how many @list holds.
+ * @need: how many the last step under a stripe needed when @n fell
+ *	short: the write lets go, allocates and tries again.
+ */
+struct hmap_spares {
+	struct hmap_overflow *list;
+	unsigned int n;
+	unsigned int need;
+};
 
 /*
  * Put an entry at @spot of its chain in @t, or when the chain is full in
@@ -1026,7 +1073,7 @@ static unsigned int hmap_chain_free_slots(struct hmap *map,
  */
 static void hmap_chain_fill(struct hmap_table *t,
 			    const struct hmap_chain_spot *spot,
-			    struct hmap_entry *e, struct hmap_overflow **spares)
+			    struct hmap_entry *e, struct hmap_spares *spares)
 {
 	struct hmap_overflow *ov;
 
@@ -1035,8 +1082,9 @@ static void hmap_chain_fill(struct hmap_table *t,
 				  hmap_tophash(e->hash));
 		return;
 	}
-	ov = *spares;
-	*spares = (struct hmap_overflow *)ov->rcu.next;
+	ov = spares->list;
+	spares->list = (struct hmap_overflow *)ov->rcu.next;
+	spares->n--;
 	ov->rcu.next = NULL;
 	hmap_slot_publish(&ov->bucket, 0, e, hmap_tophash(e->hash));
 	/* Publishes the new bucket with its first slot already filled. */
@@ -1047,7 +1095,7 @@ static void hmap_chain_fill(struct hmap_table *t,
 /* Put an entry in the first free slot of chain @head, linking a spare if full. */
 static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
 			   struct hmap_bucket *head, struct hmap_entry *e,
-			   struct hmap_overflow **spares)
+			   struct hmap_spares *spares)
 {
 	struct hmap_chain_spot spot;
 
@@ -1055,50 +1103,86 @@ static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
 	hmap_chain_fill(t, &spot, e, spares);
 }
 
-/* Spare overflow buckets are kept on a list threaded through rcu.next. */
-static int hmap_spares_alloc(struct hmap *map, unsigned int n,
-			     struct hmap_overflow **spares)
+/*
+ * Allocate overflow buckets until @spares holds what the last step needed.
+ * Context: Process context, no stripe held, not in an RCU read section.
+ */
+static int hmap_spares_fill(struct hmap *map, struct hmap_spares *spares)
 {
 	struct hmap_overflow *ov;
 
-	while (n--) {
+	while (spares->n < spares->need) {
 		ov = hmap_overflow_alloc(map);
 		if (!ov)
 			return -ENOMEM;
-		ov->rcu.next = (struct callback_head *)*spares;
-		*spares = ov;
+		ov->rcu.next = (struct callback_head *)spares->list;
+		spares->list = ov;
+		spares->n++;
 	}
 	return 0;
 }
 
-static void hmap_spares_free(struct hmap *map, struct hmap_overflow *spares)
+static void hmap_spares_free(struct hmap *map, struct hmap_spares *spares)
 {
 	struct hmap_overflow *ov;
 
-	while (spares) {
-		ov = spares;
-		spares = (struct hmap_overflow *)ov->rcu.next;
+	while (spares->list) {
+		ov = spares->list;
+		spares->list = (struct hmap_overflow *)ov->rcu.next;
 		atomic_long_sub(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
 		kfree(ov);
 	}
+	spares->n = 0;
 }
 
-static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
-			       struct hmap_table *old)
+/*
+ * Whether every old chain of the resize in flight is evacuated.
+ * Context: map->lock held.
+ */
+static bool hmap_resize_evacuated(struct hmap *map)
 {
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
+	bool done;
+
+	if (!old)
+		return false;
+	spin_lock(&map->resize_lock);
+	done = map->resize.nevacuate == hmap_nbuckets(old);
+	spin_unlock(&map->resize_lock);
+	return done;
+}
+
+/**
+ * hmap_finish_resize() - end the resize in flight once it is evacuated
+ * @map: the map.
+ *
+ * The write or worker whose step moved the mark to the end calls it; any
+ * other call finds nothing to do.
+ *
+ * Context: map->lock held, no stripe.
+ */
+static void hmap_finish_resize(struct hmap *map)
+{
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
 	struct hmap_resize *r = &map->resize;
 
+	if (!hmap_resize_evacuated(map))
+		return;
+	hmap_lock_stripes(map);
 	trace_hmap_resize_done(map->id, r->kind, old->log2, t->log2,
 			       r->steps_by_writes, r->steps_by_worker, r->moved,
 			       ktime_get_ns() - r->start_ns);
 	r->kind = HMAP_RESIZING_NONE;
-	hmap_lock_stripes(map);
 	/*
 	 * Release: a lookup that reads t->old as NULL sees every entry the
 	 * resize moved into @t. Pairs with smp_rmb() in hmap_key_chain().
-	 * (rcu_assign_pointer() of NULL would be a plain store.) Under every
-	 * stripe: a writer that takes one afterwards and sees no resize sees
-	 * the moved entries too (invariant 7, hmap_insert_fast()).
+	 * (rcu_assign_pointer() of NULL would be a plain store.) Every
+	 * evacuation was made under a stripe, each taken here since: the
+	 * release covers them all. Under every stripe: a writer that takes
+	 * one afterwards and sees no resize sees the moved entries too
+	 * (invariant 7).
 	 */
 	smp_store_release(&t->old, NULL);
 	hmap_unlock_stripes(map);
@@ -1109,9 +1193,20 @@ static void hmap_finish_resize(struct hmap *map, struct hmap_table *t,
 	hmap_table_retire(map, old);
 }
 
+/* hmap_finish_resize() for a write that holds no lock. */
+static void hmap_finish_resize_unlocked(struct hmap *map)
+{
+	mutex_lock(&map->lock);
+	hmap_finish_resize(map);
+	mutex_unlock(&map->lock);
+}
+
 /*
- * Go's advanceEvacuationMark: a bounded skip over evacuated buckets. Return
- * true when every old bucket is evacuated.
+ * Go's advanceEvacuationMark: a bounded skip over evacuated buckets, after
+ * a step on chain @ob. The flags of chains under other stripes are read
+ * with READ_ONCE(): a flag seen set is a chain already moved.
+ * Context: map->resize_lock held.
+ * Return: true when this call moved the mark to the end.
  */
 static bool hmap_advance_mark(struct hmap *map, struct hmap_table *old,
 			      unsigned long ob)
@@ -1119,17 +1214,40 @@ static bool hmap_advance_mark(struct hmap *map, struct hmap_table *old,
 	struct hmap_resize *r = &map->resize;
 	unsigned long stop;
 
-	if (ob == r->nevacuate) {
+	if (ob != r->nevacuate)
+		return false;
+	r->nevacuate++;
+	stop = min(r->nevacuate + HMAP_EVACUATE_SKIP, hmap_nbuckets(old));
+	while (r->nevacuate != stop && READ_ONCE(old->evacuated[r->nevacuate]))
 		r->nevacuate++;
-		stop = min(r->nevacuate + HMAP_EVACUATE_SKIP,
-			   hmap_nbuckets(old));
-		while (r->nevacuate != stop && old->evacuated[r->nevacuate])
-			r->nevacuate++;
-	}
 	return r->nevacuate == hmap_nbuckets(old);
 }
 
-/* Whether an entry of old chain @ob goes to the Y half of a grow. */
+/*
+ * The old chain a write's second step (or the worker) works on: the next
+ * one not yet handed out, at or above the mark, so that writes in parallel
+ * move different chains (Java's ConcurrentHashMap hands out strides of
+ * bins with transferIndex the same way); once all are handed out, the
+ * chain at the mark, which a step that failed for lack of memory left, or
+ * which another write is still moving. ULONG_MAX when the mark is at the
+ * end, or @map's resize is no longer @old's.
+ */
+static unsigned long hmap_claim_chain(struct hmap *map,
+				      const struct hmap_table *old)
+{
+	struct hmap_resize *r = &map->resize;
+	unsigned long ob;
+
+	spin_lock(&map->resize_lock);
+	ob = max(r->claim, r->nevacuate);
+	if (ob < hmap_nbuckets(old))
+		r->claim = ob + 1;
+	else
+		ob = r->nevacuate;
+	spin_unlock(&map->resize_lock);
+	return ob < hmap_nbuckets(old) ? ob : ULONG_MAX;
+}
+
 static inline bool hmap_dest_is_y(const struct hmap_table *t,
 				  unsigned long ob, u64 hash)
 {
@@ -1145,11 +1263,11 @@ static unsigned int hmap_evacuate_plan(struct hmap *map, struct hmap_table *t,
 	struct hmap_bucket *b;
 	struct hmap_entry *e;
 
-	for (b = &old->buckets[ob]; b; b = hmap_deref_locked(map, b->overflow)) {
+	for (b = &old->buckets[ob]; b; b = hmap_deref(map, b->overflow)) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
 			if (!hmap_slot_used(b->tophash[i]))
 				continue;
-			e = hmap_deref_locked(map, b->slots[i]);
+			e = hmap_deref(map, b->slots[i]);
 			moving[hmap_dest_is_y(t, ob, e->hash)]++;
 		}
 	}
@@ -1166,59 +1284,26 @@ static unsigned int hmap_evacuate_plan(struct hmap *map, struct hmap_table *t,
 	return need;
 }
 
-/**
- * hmap_evacuate() - move old bucket chain @ob into the new array
- * @map: the map.
- * @ob: index of the chain in the old array.
- * @write_step: which evacuation of the current write this is (1 or 2), or
- *	0 for the worker; reported by the tracepoint.
- *
- * Every overflow bucket the new array needs is allocated before anything
- * changes, so a failure leaves the map as it was.
- *
- * Like Go's evacuate(), it advances the evacuation mark when @ob is at the
- * mark, evacuated before or not, and finishes the resize after the last.
- *
- * Context: map->lock held; a resize in flight.
- * Return: 1 if the chain was evacuated now, 0 if it already was, -ENOMEM.
- */
-static int hmap_evacuate(struct hmap *map, unsigned long ob,
-			 unsigned int write_step)
+/* Move old chain @ob's entries into @t; count them in @moved (X, Y). */
+static void hmap_evacuate_move(struct hmap *map, struct hmap_table *t,
+			       struct hmap_table *old, unsigned long ob,
+			       struct hmap_spares *spares, unsigned int *moved)
 {
-	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	struct hmap_table *old = hmap_deref_locked(map, t->old);
-	struct hmap_overflow *spares = NULL;
 	struct hmap_bucket *b, *next;
-	unsigned int moved[2] = { 0, 0 }, i;
-	u64 start = 0;
-	bool done;
+	struct hmap_entry *e;
+	unsigned int i;
 
-	if (old->evacuated[ob]) {
-		if (hmap_advance_mark(map, old, ob))
-			hmap_finish_resize(map, t, old);
-		return 0;
-	}
-	if (trace_hmap_evacuate_enabled())
-		start = ktime_get_ns();
-	if (hmap_spares_alloc(map, hmap_evacuate_plan(map, t, old, ob),
-			      &spares)) {
-		hmap_spares_free(map, spares);
-		return -ENOMEM;
-	}
-	for (b = &old->buckets[ob]; b; b = hmap_deref_locked(map, b->overflow)) {
+	for (b = &old->buckets[ob]; b; b = hmap_deref(map, b->overflow)) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			struct hmap_entry *e;
-
 			if (!hmap_slot_used(b->tophash[i]))
 				continue;
-			e = hmap_deref_locked(map, b->slots[i]);
+			e = hmap_deref(map, b->slots[i]);
 			hmap_chain_add(map, t,
 				       &t->buckets[e->hash & hmap_mask(t)],
-				       e, &spares);
+				       e, spares);
 			moved[hmap_dest_is_y(t, ob, e->hash)]++;
 		}
 	}
-	WARN_ON_ONCE(spares);
 	hmap_race_window(map, HMAP_RACE_EVACUATE);
 	/*
 	 * Release: a lookup that reads the flag set sees the entries in
@@ -1227,54 +1312,146 @@ static int hmap_evacuate(struct hmap *map, unsigned long ob,
 	smp_store_release(&old->evacuated[ob], 1);
 
 	/* No new lookup reaches the old overflow buckets after the flag. */
-	for (b = hmap_deref_locked(map, old->buckets[ob].overflow); b; b = next) {
-		next = hmap_deref_locked(map, b->overflow);
+	for (b = hmap_deref(map, old->buckets[ob].overflow); b; b = next) {
+		next = hmap_deref(map, b->overflow);
 		hmap_overflow_free_rcu(map, b);
 	}
-
-	map->resize.moved += moved[0] + moved[1];
-	if (write_step) {
-		map->resize.steps_by_writes++;
-		map->stats.evacuated_by_writes++;
-	} else {
-		map->resize.steps_by_worker++;
-		map->stats.evacuated_by_worker++;
-	}
-	done = hmap_advance_mark(map, old, ob);
-	trace_hmap_evacuate(map->id, map->resize.kind, ob, moved[0], moved[1],
-			    map->resize.nevacuate, hmap_nbuckets(old),
-			    write_step, start ? ktime_get_ns() - start : 0);
-	if (done)
-		hmap_finish_resize(map, t, old);
-	return 1;
 }
 
 /**
- * hmap_grow_work() - a write's share of the resize in flight
+ * hmap_evacuate() - a step of the resize: old chain @ob into the new array
+ * @map: the map.
+ * @t: the current array.
+ * @old: its old array.
+ * @ob: index of the chain in @old.
+ * @steps: chains the current write moved so far (the tracepoint's
+ *	write_step is one more), counted up when this one moves; NULL for
+ *	the worker.
+ * @spares: overflow buckets allocated beforehand; the new chains take
+ *	what they need.
+ * @last: set when this step moved the mark to the end: the caller
+ *	finishes the resize once it holds no stripe (hmap_finish_resize()).
+ *
+ * Every overflow bucket the new chains need is in hand before anything
+ * changes, so a chain moves whole or not at all. Like Go's evacuate(), it
+ * advances the evacuation mark when @ob is at the mark, evacuated before
+ * or not.
+ *
+ * Context: the stripe of @ob held (hmap_chain_stripe()), @t current and
+ * @old its old array; rcu_read_lock() or map->lock held.
+ * Return: 0, or HMAP_NEED_OVERFLOW when @spares holds fewer buckets than
+ * the chain needs (spares->need says how many; nothing changed).
+ */
+static int hmap_evacuate(struct hmap *map, struct hmap_table *t,
+			 struct hmap_table *old, unsigned long ob,
+			 unsigned int *steps, struct hmap_spares *spares,
+			 bool *last)
+{
+	struct hmap_resize *r = &map->resize;
+	unsigned int moved[2] = { 0, 0 }, need;
+	bool now = !old->evacuated[ob];	/* set only under this stripe */
+	u64 start = 0;
+
+	if (now) {
+		need = hmap_evacuate_plan(map, t, old, ob);
+		if (need > spares->n) {
+			spares->need = need;
+			return HMAP_NEED_OVERFLOW;
+		}
+		if (trace_hmap_evacuate_enabled())
+			start = ktime_get_ns();
+		hmap_evacuate_move(map, t, old, ob, spares, moved);
+	}
+	spin_lock(&map->resize_lock);
+	if (now) {
+		r->moved += moved[0] + moved[1];
+		if (steps) {
+			r->steps_by_writes++;
+			map->stats.evacuated_by_writes++;
+		} else {
+			r->steps_by_worker++;
+			map->stats.evacuated_by_worker++;
+		}
+	}
+	*last |= hmap_advance_mark(map, old, ob);
+	if (now)
+		trace_hmap_evacuate(map->id, r->kind, ob, moved[0], moved[1],
+				    r->nevacuate, hmap_nbuckets(old),
+				    steps ? *steps + 1 : 0,
+				    start ? ktime_get_ns() - start : 0);
+	spin_unlock(&map->resize_lock);
+	if (now && steps)
+		(*steps)++;
+	return 0;
+}
+
+/**
+ * hmap_evacuate_locked() - hmap_evacuate() for a holder of map->lock
+ * @map: the map.
+ * @ob: index of the chain in the old array.
+ * @steps: as hmap_evacuate()'s.
+ *
+ * Takes the chain's stripe, and lets go of it to allocate the overflow
+ * buckets the chain needs; map->lock keeps the resize in flight meanwhile.
+ * Finishes the resize when the step was its last.
+ *
+ * Context: map->lock held, a resize in flight; may sleep.
+ * Return: 0, or -ENOMEM (the chain stays where it is).
+ */
+static int hmap_evacuate_locked(struct hmap *map, unsigned long ob,
+				unsigned int *steps)
+{
+	struct hmap_table *t = hmap_deref_locked(map, map->table);
+	struct hmap_table *old = hmap_deref_locked(map, t->old);
+	spinlock_t *stripe = hmap_chain_stripe(map, t, old, ob);
+	struct hmap_spares spares = { };
+	bool last = false;
+	int ret;
+
+	for (;;) {
+		spin_lock(stripe);
+		ret = hmap_evacuate(map, t, old, ob, steps, &spares, &last);
+		spin_unlock(stripe);
+		if (ret != HMAP_NEED_OVERFLOW)
+			break;
+		ret = hmap_spares_fill(map, &spares);
+		if (ret)
+			break;
+	}
+	hmap_spares_free(map, &spares);
+	if (last)
+		hmap_finish_resize(map);
+	return ret;
+}
+
+/**
+ * hmap_grow_work() - a write's share of the resize in flight, under map->lock
  * @map: the map.
  * @hash: hash of the key the write is about.
+ * @steps: as hmap_evacuate()'s: chains the write moved before it took
+ *	map->lock count toward its two.
  *
  * Go's growWork: evacuate the old chain of the write's key, then one more
- * at the evacuation mark. Failing the second only delays the resize.
+ * (hmap_claim_chain()). Failing the second only delays the resize.
  *
  * Context: map->lock held.
  * Return: 0, or -ENOMEM if the key's own chain could not be evacuated.
  */
-static int hmap_grow_work(struct hmap *map, u64 hash)
+static int hmap_grow_work(struct hmap *map, u64 hash, unsigned int *steps)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	struct hmap_table *old = hmap_deref_locked(map, t->old);
-	unsigned int step = 0;
+	unsigned long ob;
 	int ret;
 
 	if (!old)
 		return 0;
-	ret = hmap_evacuate(map, hash & hmap_mask(old), step + 1);
-	if (ret < 0)
+	ret = hmap_evacuate_locked(map, hash & hmap_mask(old), steps);
+	if (ret || !hmap_resizing(map) || *steps >= 2)
 		return ret;
-	step += ret;
-	if (hmap_resizing(map))
-		hmap_evacuate(map, map->resize.nevacuate, step + 1);
+	ob = hmap_claim_chain(map, old);
+	if (ob != ULONG_MAX)
+		hmap_evacuate_locked(map, ob, steps);
 	return 0;
 }
 
@@ -1393,22 +1570,27 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 	if (!nt)
 		return -ENOMEM;
 	RCU_INIT_POINTER(nt->old, t);
-	hmap_lock_stripes(map);
-	/* Publishes @nt together with its ->old (release). */
-	rcu_assign_pointer(map->table, nt);
-	hmap_unlock_stripes(map);
-
-	map->resize = (struct hmap_resize) {
-		.kind = kind,
-		.start_ns = ktime_get_ns(),
-	};
 	if (kind == HMAP_RESIZING_GROW)
 		map->stats.grows++;
 	else if (kind == HMAP_RESIZING_SAME_SIZE)
 		map->stats.same_size_grows++;
 	else
 		map->stats.shrinks++;
+	/*
+	 * Under every stripe: no write evacuates before the resize's state is
+	 * set and its start traced.
+	 */
+	hmap_lock_stripes(map);
+	spin_lock(&map->resize_lock);	/* hmap_claim_chain() takes no stripe */
+	map->resize = (struct hmap_resize) {
+		.kind = kind,
+		.start_ns = ktime_get_ns(),
+	};
+	spin_unlock(&map->resize_lock);
 	trace_hmap_resize_start(map->id, kind, t->log2, log2, hmap_count(map));
+	/* Publishes @nt together with its ->old (release). */
+	rcu_assign_pointer(map->table, nt);
+	hmap_unlock_stripes(map);
 	if (map->worker_enabled)
 		mod_delayed_work(system_unbound_wq, &map->worker,
 				 HMAP_WORKER_DELAY);
@@ -1514,6 +1696,7 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	u32 kind = HMAP_RESIZING_NONE;
+	unsigned int steps = 0;
 
 	if (hmap_resizing(map))
 		return 0;
@@ -1528,7 +1711,7 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 	}
 	if (hmap_start_resize(map, kind))
 		return 0;
-	return hmap_grow_work(map, hash);
+	return hmap_grow_work(map, hash, &steps);
 }
 
 /* Start whatever resize a delete calls for; may fail quietly. */
@@ -1536,6 +1719,7 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	u32 kind = HMAP_RESIZING_NONE;
+	unsigned int steps = 0;
 
 	if (hmap_resizing(map))
 		return;
@@ -1546,11 +1730,8 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 	if (kind == HMAP_RESIZING_NONE)
 		hmap_request_spare(map, t);
 	else if (!hmap_start_resize(map, kind))
-		hmap_grow_work(map, hash);
+		hmap_grow_work(map, hash, &steps);
 }
-
-/* hmap_chain_insert(): the chain is full and no overflow bucket was given. */
-#define HMAP_NEED_OVERFLOW	1
 
 /**
  * hmap_chain_insert() - put an entry in its chain of the current array
@@ -1558,20 +1739,19 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
  * @t: the current array.
  * @e: the entry, allocated and filled in.
  * @flags: as hmap_insert()'s.
- * @ov: an overflow bucket to link if the chain is full, or NULL; taken
- *	(set to NULL) when linked.
+ * @spares: overflow buckets; one is taken if the chain is full.
  * @replaced: receives the entry @e replaces; NULL to decline updates.
  *
  * Context: the chain's stripe held; no resize in flight, or map->lock held
  * with the key's old chain evacuated.
  * Return: 0 when @e is in the map; -EEXIST, -ENOENT or -E2BIG as
  * hmap_insert(); -EAGAIN for an update when @replaced is NULL;
- * HMAP_NEED_OVERFLOW when the chain is full and *@ov is NULL. On any
+ * HMAP_NEED_OVERFLOW when the chain is full and @spares empty. On any
  * return but 0 the map is unchanged.
  */
 static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 			     struct hmap_entry *e, u64 flags,
-			     struct hmap_overflow **ov,
+			     struct hmap_spares *spares,
 			     struct hmap_entry **replaced)
 {
 	struct hmap_bucket *head = &t->buckets[e->hash & hmap_mask(t)];
@@ -1590,28 +1770,27 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 	}
 	if (flags == HMAP_PUT_EXIST)
 		return -ENOENT;
-	if (!spot.bucket && !*ov)
+	if (!spot.bucket && !spares->n) {
+		spares->need = 1;
 		return HMAP_NEED_OVERFLOW;
+	}
 	if (!atomic_long_add_unless(&map->count, 1, map->max_entries))
 		return -E2BIG;
-	hmap_chain_fill(t, &spot, e, ov);
+	hmap_chain_fill(t, &spot, e, spares);
 	return 0;
 }
 
 /*
- * Whether an insert into @t must take map->lock: a resize in flight (its
- * share of the evacuation), one due (the grow or rebuild to start), or a
- * spare array to ask the worker for. Read without the lock: the fast path
- * checks t->old again under its stripe, and a threshold a stale count
- * hides is seen by the next insert (see "Writers" in the top comment).
+ * Whether an insert into @t, with no resize in flight, must take map->lock:
+ * a resize due (the grow or rebuild to start), or a spare array to ask the
+ * worker for. Read without the lock: a threshold a stale count hides is
+ * seen by the next insert (see "Writers" in the top comment).
  */
 static bool hmap_insert_needs_lock(const struct hmap *map,
 				   const struct hmap_table *t)
 {
 	unsigned long count = hmap_count(map);
 
-	if (rcu_access_pointer(t->old))
-		return true;
 	if (count >= t->fast_count_min && count < t->fast_count_end &&
 	    hmap_noverflow(t) < t->fast_noverflow_end)
 		return false;
@@ -1626,35 +1805,95 @@ static bool hmap_insert_needs_lock(const struct hmap *map,
  * @map: the map.
  * @e: the entry.
  * @flags: as hmap_insert()'s.
- * @ov: as hmap_chain_insert()'s.
+ * @spares: as hmap_chain_insert()'s.
+ * @steps: as hmap_evacuate()'s.
+ * @resizing: set when the insert found a resize in flight, and evacuated
+ *	its key's old chain under the same stripe first.
+ * @last: as hmap_evacuate()'s.
  *
  * Context: rcu_read_lock() and the stripe are taken here.
  * Return: as hmap_chain_insert() with @replaced NULL, or -EAGAIN when the
- * insert needs map->lock (hmap_insert_needs_lock()).
+ * insert needs map->lock (hmap_insert_needs_lock(), or the array changed
+ * under it).
  */
 static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
-			    u64 flags, struct hmap_overflow **ov)
+			    u64 flags, struct hmap_spares *spares,
+			    unsigned int *steps, bool *resizing, bool *last)
 {
-	struct hmap_table *t;
-	spinlock_t *stripe;	/* the key's chain's lock */
+	struct hmap_table *t, *old;
+	spinlock_t *stripe;	/* the key's chains' lock */
 	int ret = -EAGAIN;
 
 	rcu_read_lock();
 	t = rcu_dereference(map->table);
-	if (hmap_insert_needs_lock(map, t))
+	old = rcu_dereference(t->old);
+	if (!old && hmap_insert_needs_lock(map, t))
 		goto out;
-	stripe = hmap_stripe(map, e->hash & hmap_mask(t));
+	stripe = hmap_chain_stripe(map, t, old, e->hash);
 	spin_lock(stripe);
 	/*
-	 * Invariant 7: with the stripe held, a @t still current and not
-	 * resizing stays so, and every evacuation into it is seen.
+	 * Invariant 7: with the stripe held, @t and @old, if still current,
+	 * stay so, and every change made to their chains is seen.
 	 */
-	if (rcu_access_pointer(map->table) == t && !rcu_access_pointer(t->old))
-		ret = hmap_chain_insert(map, t, e, flags, ov, NULL);
+	if (rcu_access_pointer(map->table) == t &&
+	    rcu_access_pointer(t->old) == old) {
+		ret = 0;
+		if (old) {
+			*resizing = true;
+			ret = hmap_evacuate(map, t, old, e->hash & hmap_mask(old),
+					    steps, spares, last);
+		}
+		if (!ret)
+			ret = hmap_chain_insert(map, t, e, flags, spares, NULL);
+	}
 	spin_unlock(stripe);
 out:
 	rcu_read_unlock();
 	return ret;
+}
+
+/**
+ * hmap_help_resize() - the second step of a write that took no map->lock
+ * @map: the map.
+ * @steps: as hmap_evacuate()'s.
+ * @spares: as hmap_evacuate()'s; refilled here when short.
+ * @last: as hmap_evacuate()'s.
+ *
+ * Evacuates the chain hmap_claim_chain() hands out, under its stripe.
+ * Failing for lack of memory only delays the resize, and a resize that
+ * ended or was replaced meanwhile needs nothing more from this write.
+ *
+ * Context: Process context, no lock held; may sleep.
+ */
+static void hmap_help_resize(struct hmap *map, unsigned int *steps,
+			     struct hmap_spares *spares, bool *last)
+{
+	struct hmap_table *t, *old, *claimed_in = NULL;
+	unsigned long ob = ULONG_MAX;
+	spinlock_t *stripe;	/* the claimed chain's lock */
+	int ret;
+
+	do {
+		ret = 0;
+		rcu_read_lock();
+		t = rcu_dereference(map->table);
+		old = rcu_dereference(t->old);
+		if (old && !claimed_in) {
+			claimed_in = old;
+			ob = hmap_claim_chain(map, old);
+		}
+		/* Compared, not followed: only an array in flight is used. */
+		if (old && old == claimed_in && ob < hmap_nbuckets(old)) {
+			stripe = hmap_chain_stripe(map, t, old, ob);
+			spin_lock(stripe);
+			if (rcu_access_pointer(map->table) == t &&
+			    rcu_access_pointer(t->old) == old)
+				ret = hmap_evacuate(map, t, old, ob, steps,
+						    spares, last);
+			spin_unlock(stripe);
+		}
+		rcu_read_unlock();
+	} while (ret == HMAP_NEED_OVERFLOW && !hmap_spares_fill(map, spares));
 }
 
 /*
@@ -1663,13 +1902,13 @@ out:
  * be evacuated: the insert fails).
  */
 static int hmap_insert_resize(struct hmap *map, struct hmap_entry *e,
-			      u64 flags)
+			      u64 flags, unsigned int *steps)
 {
 	struct hmap_table *t;
 	bool resizing = hmap_resizing(map);
 	int ret;
 
-	ret = hmap_grow_work(map, e->hash);
+	ret = hmap_grow_work(map, e->hash, steps);
 	if (ret || resizing || flags == HMAP_PUT_EXIST ||
 	    hmap_count(map) >= map->max_entries)
 		return ret;
@@ -1691,25 +1930,25 @@ static int hmap_insert_resize(struct hmap *map, struct hmap_entry *e,
  * chain turns out full.
  */
 static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
-			      u64 flags, struct hmap_overflow **ov,
-			      struct hmap_entry **replaced)
+			      u64 flags, struct hmap_spares *spares,
+			      unsigned int *steps, struct hmap_entry **replaced)
 {
 	struct hmap_table *t;
-	spinlock_t *stripe;	/* the key's chain's lock */
+	spinlock_t *stripe;	/* the key's chains' lock */
 	int ret;
 
 	hmap_lock_for_write(map);
-	ret = hmap_insert_resize(map, e, flags);
+	ret = hmap_insert_resize(map, e, flags, steps);
 	t = hmap_deref_locked(map, map->table);
-	stripe = hmap_stripe(map, e->hash & hmap_mask(t));
+	stripe = hmap_chain_stripe(map, t, hmap_deref_locked(map, t->old),
+				   e->hash);
 	while (!ret) {
 		spin_lock(stripe);
-		ret = hmap_chain_insert(map, t, e, flags, ov, replaced);
+		ret = hmap_chain_insert(map, t, e, flags, spares, replaced);
 		spin_unlock(stripe);
 		if (ret != HMAP_NEED_OVERFLOW)
 			break;
-		*ov = hmap_overflow_alloc(map);
-		ret = *ov ? 0 : -ENOMEM;
+		ret = hmap_spares_fill(map, spares);
 	}
 	mutex_unlock(&map->lock);
 	return ret;
@@ -1725,10 +1964,12 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
  * @flags: HMAP_PUT_ANY (create or update), HMAP_PUT_NOEXIST (create only) or
  *	HMAP_PUT_EXIST (update only).
  *
- * An insert of a new key with no resize work to do takes only its chain's
- * stripe, so inserts into different chains run in parallel; updates and
- * inserts during a resize take map->lock, and there first evacuate at most
- * two old bucket chains. An update replaces the entry whole: a concurrent
+ * An insert of a new key takes only its chain's stripe, so inserts into
+ * different chains run in parallel; during a resize it first evacuates
+ * its key's old chain under that stripe, and after it one more chain
+ * under that chain's (hmap_help_resize()). Updates, and inserts that start
+ * a resize, take map->lock, and there too evacuate at most two old bucket
+ * chains. An update replaces the entry whole: a concurrent
  * lookup sees the old value or the new one. If the larger array for a grow
  * cannot be allocated the insert still succeeds and the grow is tried
  * again by the next insert.
@@ -1745,7 +1986,9 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
 {
 	struct hmap_entry *e, *replaced = NULL;
-	struct hmap_overflow *ov = NULL;
+	struct hmap_spares spares = { };
+	bool resizing = false, last = false;
+	unsigned int steps = 0;
 	u64 hash;
 	int ret;
 
@@ -1762,22 +2005,26 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		return -ENOMEM;
 
 	for (;;) {
-		ret = hmap_insert_fast(map, e, flags, &ov);
+		ret = hmap_insert_fast(map, e, flags, &spares, &steps,
+				       &resizing, &last);
 		if (ret != HMAP_NEED_OVERFLOW)
 			break;
-		ov = hmap_overflow_alloc(map);
-		if (!ov) {
-			ret = -ENOMEM;
+		ret = hmap_spares_fill(map, &spares);
+		if (ret)
 			break;
-		}
 	}
 	if (ret == -EAGAIN)
-		ret = hmap_insert_locked(map, e, flags, &ov, &replaced);
+		ret = hmap_insert_locked(map, e, flags, &spares, &steps,
+					 &replaced);
+	else if (resizing && !last && ret != -ENOMEM)
+		hmap_help_resize(map, &steps, &spares, &last);
+	if (last)
+		hmap_finish_resize_unlocked(map);
 	if (ret)
 		hmap_entry_free(map, e);
 	if (replaced)
 		hmap_entry_free_rcu(map, replaced);
-	hmap_spares_free(map, ov);
+	hmap_spares_free(map, &spares);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(hmap_insert);
@@ -1861,8 +2108,8 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	struct hmap_bucket *head, *b;
 	struct hmap_entry *e, *removed = NULL;
 	struct hmap_table *t;
-	spinlock_t *stripe;	/* the key's chain's lock */
-	unsigned int slot;
+	spinlock_t *stripe;	/* the key's chains' lock */
+	unsigned int slot, steps = 0;
 	bool resizing;
 	u64 hash;
 	int ret;
@@ -1874,9 +2121,10 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 
 	hmap_lock_for_write(map);
 	resizing = hmap_resizing(map);
-	hmap_grow_work(map, hash);	/* -ENOMEM: the key stays in its old chain */
+	/* -ENOMEM: the key stays in its old chain. */
+	hmap_grow_work(map, hash, &steps);
 	t = hmap_deref_locked(map, map->table);
-	stripe = hmap_stripe(map, hash & hmap_mask(t));
+	stripe = hmap_chain_stripe(map, t, hmap_deref_locked(map, t->old), hash);
 	spin_lock(stripe);
 	head = hmap_key_chain(map, t, hash);
 	e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
@@ -2018,7 +2266,7 @@ static size_t hmap_tables_free(struct hmap_table *t)
  * worth at a time, freed after the stripe is let go.
  */
 static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
-			     spinlock_t *stripe)
+			     spinlock_t *stripe, const u8 *evacuated)
 {
 	struct hmap_entry *removed[HMAP_BUCKET_SLOTS];
 	struct hmap_bucket *b;
@@ -2027,7 +2275,9 @@ static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
 	do {
 		n = 0;
 		spin_lock(stripe);
-		for (b = head; b && !n; b = hmap_deref(map, b->overflow))
+		/* An evacuated old chain's entries live in the new array. */
+		for (b = evacuated && *evacuated ? NULL : head; b && !n;
+		     b = hmap_deref(map, b->overflow))
 			for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 				if (hmap_slot_used(b->tophash[i]))
 					removed[n++] = hmap_slot_clear(map, head,
@@ -2050,13 +2300,14 @@ static void hmap_clear_in_place(struct hmap *map)
 	unsigned long i;
 
 	for (i = 0; old && i < hmap_nbuckets(old); i++) {
-		if (!old->evacuated[i])
-			hmap_chain_clear(map, &old->buckets[i],
-					 hmap_stripe(map, i));
+		hmap_chain_clear(map, &old->buckets[i],
+				 hmap_chain_stripe(map, t, old, i),
+				 &old->evacuated[i]);
 		cond_resched();
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
-		hmap_chain_clear(map, &t->buckets[i], hmap_stripe(map, i));
+		hmap_chain_clear(map, &t->buckets[i],
+				 hmap_chain_stripe(map, t, old, i), NULL);
 		cond_resched();
 	}
 }
@@ -2105,8 +2356,9 @@ int hmap_clear(struct hmap *map)
 		return 0;
 	}
 	t = hmap_deref_locked(map, map->table);
-	hmap_abandon_resize(map, t);
 	hmap_lock_stripes(map);
+	/* Under every stripe: no evacuation is traced after the abandon. */
+	hmap_abandon_resize(map, t);
 	rcu_assign_pointer(map->table, nt);
 	atomic_long_set(&map->count, 0);
 	hmap_unlock_stripes(map);
@@ -2134,12 +2386,14 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 	mutex_lock(&map->lock);
 	t = hmap_deref_locked(map, map->table);
 	old = hmap_deref_locked(map, t->old);
+	spin_lock(&map->resize_lock);	/* evacuations update them */
 	*stats = map->stats;
+	stats->nevacuate = old ? map->resize.nevacuate : 0;
+	spin_unlock(&map->resize_lock);
 	stats->count = hmap_count(map);
 	stats->log2_buckets = t->log2;
 	stats->resize = map->resize.kind;
 	stats->old_log2_buckets = old ? old->log2 : 0;
-	stats->nevacuate = old ? map->resize.nevacuate : 0;
 	stats->old_buckets = old ? hmap_nbuckets(old) : 0;
 	stats->overflow_buckets = hmap_noverflow(t);
 	stats->memory_bytes = atomic_long_read(&map->memory);
@@ -2423,14 +2677,25 @@ EXPORT_SYMBOL_GPL(hmap_dump);
  */
 static bool hmap_worker_chunk(struct hmap *map, int *err)
 {
+	struct hmap_table *t, *old;
+	unsigned long ob;
 	unsigned int i;
 
 	for (i = 0; i < HMAP_WORKER_CHUNK && hmap_resizing(map); i++) {
 		if (i && atomic_read(&map->writers_waiting))
 			break;
-		*err = hmap_evacuate(map, map->resize.nevacuate, 0);
+		t = hmap_deref_locked(map, map->table);
+		old = hmap_deref_locked(map, t->old);
+		ob = hmap_claim_chain(map, old);
+		if (ob == ULONG_MAX) {
+			/* Evacuated; its last step's write may not be in yet. */
+			hmap_finish_resize(map);
+			break;
+		}
+		*err = hmap_evacuate_locked(map, ob, NULL);
 		if (*err < 0)
 			return true;
+		hmap_race_window(map, HMAP_RACE_WORKER_STEP);
 	}
 	return !hmap_resizing(map);
 }
@@ -2621,6 +2886,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	INIT_DELAYED_WORK(&map->worker, hmap_worker_fn);
 	map->worker_enabled = true;
 	map->spare_log2 = -1;
+	spin_lock_init(&map->resize_lock);
 	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
 		spin_lock_init(&map->stripes[i].lock);
 	map->id = atomic_inc_return(&hmap_next_id);

@@ -18,12 +18,16 @@
  * @HMAP_RACE_RETIRE: in a writer, right after it handed an array to
  *	kvfree_rcu() and before it goes on.
  * @HMAP_RACE_EVACUATE: in an evacuation, after the entries are in the new
- *	array and before the old chain's evacuated flag is set.
+ *	array and before the old chain's evacuated flag is set; the chain's
+ *	stripe (a spinlock) is held: delays only.
+ * @HMAP_RACE_WORKER_STEP: in the worker, after each chain it evacuated,
+ *	with map->lock held and no stripe.
  */
 enum hmap_race_point {
 	HMAP_RACE_LOOKUP,
 	HMAP_RACE_RETIRE,
 	HMAP_RACE_EVACUATE,
+	HMAP_RACE_WORKER_STEP,
 };
 
 #if IS_ENABLED(CONFIG_KUNIT)

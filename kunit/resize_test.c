@@ -1229,13 +1229,15 @@ static void hmap_spare_array(struct kunit *test)
 }
 
 /*
- * A writer waits for the chain the worker is evacuating, not for the rest
- * of its chunk. The worker runs in a thread of the test's; at the third
- * chain of its first chunk (HMAP_RACE_EVACUATE, map->lock held) it sleeps
- * until the writer has started to wait for the lock. The writer's own
- * first evacuation then reads how many chains the worker had evacuated:
- * the worker must have let go after the one it was in (the third), where
- * a whole chunk would have been HMAP_WORKER_CHUNK (16).
+ * A writer that takes map->lock waits for the chain the worker is
+ * evacuating, not for the rest of its chunk. The worker runs in a thread
+ * of the test's; after the third chain of its first chunk
+ * (HMAP_RACE_WORKER_STEP, map->lock held) it sleeps until the writer has
+ * started to wait for the lock. The writer, a delete (deletes take
+ * map->lock; inserts evacuate under a stripe without it), then reads at
+ * its own first evacuation how many chains the worker had evacuated: the
+ * worker must have let go after the third, where a whole chunk would have
+ * been HMAP_WORKER_CHUNK (16).
  */
 struct yield_probe {
 	struct kunit *test;
@@ -1254,14 +1256,13 @@ static void yield_probe_fn(const struct hmap *map, enum hmap_race_point where,
 	struct yield_probe *yp = arg;
 	unsigned int i;
 
-	if (where != HMAP_RACE_EVACUATE)
-		return;
 	if (current != yp->worker) {
-		if (yp->writer_saw < 0)
+		if (where == HMAP_RACE_EVACUATE && yp->writer_saw < 0)
 			yp->writer_saw = atomic_read(&yp->worker_chains);
 		return;
 	}
-	if (atomic_inc_return(&yp->worker_chains) != 3)
+	if (where != HMAP_RACE_WORKER_STEP ||
+	    atomic_inc_return(&yp->worker_chains) != 3)
 		return;
 	WRITE_ONCE(yp->paused, true);
 	for (i = 0; i < 250 && !READ_ONCE(yp->writer_started); i++)
@@ -1313,8 +1314,7 @@ static void hmap_worker_yields_to_writers(struct kunit *test)
 	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(yp->paused),
 			      "the worker never reached its third chain");
 	WRITE_ONCE(yp->writer_started, true);
-	KUNIT_EXPECT_EQ(test, kh_model_insert(test, map, m, (u32)m->count, 0,
-					      HMAP_PUT_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, kh_model_delete(test, map, m, 0), 0);
 	for (i = 0; i < 500 && !READ_ONCE(yp->done); i++)
 		msleep(20);
 	kthread_stop(t);

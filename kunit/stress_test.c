@@ -602,8 +602,8 @@ static void rs_lookup_stable(struct rs *rs, const char *who, u32 set, u32 id,
 
 /*
  * What the run does at the core's race windows, in every thread of it.
- * HMAP_RACE_LOOKUP is inside rcu_read_lock(): delays only. The others hold
- * map->lock and may sleep.
+ * HMAP_RACE_LOOKUP is inside rcu_read_lock() and HMAP_RACE_EVACUATE inside
+ * a stripe: delays only. HMAP_RACE_RETIRE may sleep.
  */
 static void rs_window(const struct hmap *map, enum hmap_race_point where,
 		      void *arg)
@@ -626,7 +626,7 @@ static void rs_window(const struct hmap *map, enum hmap_race_point where,
 		synchronize_rcu();
 	} else if (r % 4 == 1) {
 		udelay((r >> 8) % 64);
-	} else if (r % 4 == 2) {
+	} else if (r % 4 == 2 && where == HMAP_RACE_RETIRE) {
 		cond_resched();
 	}
 	/* Lookups at the very moment a chain moves or an array retires. */

@@ -83,6 +83,11 @@ void hmap_user_set_preempt(unsigned int every)
 	__atomic_store_n(&hmap_user_preempt_every, every, __ATOMIC_RELAXED);
 }
 
+bool hmap_user_in_atomic(void)
+{
+	return hmap_user_atomic_depth;
+}
+
 void hmap_user_might_sleep(const char *file, int line)
 {
 	if (rcu_read_lock_held() || hmap_user_atomic_depth)

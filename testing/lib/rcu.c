@@ -34,6 +34,7 @@
 #include <linux/bug.h>
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -198,7 +199,13 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
 		return;
 	}
 	pthread_mutex_unlock(&hmap_user_cb_lock);
-	if (hmap_user_rcu_nesting || hmap_user_rcu_draining)
+	/*
+	 * The kernel's call_rcu() never waits; this one drains only where
+	 * waiting for a grace period cannot deadlock: outside RCU read
+	 * sections and spinlocks (a reader may be waiting for the lock).
+	 */
+	if (hmap_user_rcu_nesting || hmap_user_rcu_draining ||
+	    hmap_user_in_atomic())
 		return;
 	if (__atomic_load_n(&hmap_user_rcu_strict, __ATOMIC_RELAXED) ||
 	    n >= RCU_BATCH)

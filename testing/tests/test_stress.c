@@ -237,6 +237,8 @@ static void s_race_window(const struct hmap *map, enum hmap_race_point where)
 		if (r % 32 == 0)
 			sched_yield();
 		break;
+	case HMAP_RACE_WORKER_STEP:
+		break;
 	case HMAP_RACE_RETIRE:
 		/*
 		 * Free the retired array now (after a grace period): a

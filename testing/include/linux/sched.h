@@ -33,6 +33,8 @@ struct task_struct *hmap_user_current(void);
 
 void hmap_user_cond_resched(void);
 void hmap_user_might_sleep(const char *file, int line);
+/* Whether this thread holds a spinlock (it must not sleep). */
+bool hmap_user_in_atomic(void);
 
 #define cond_resched()	hmap_user_cond_resched()
 #define might_sleep()	hmap_user_might_sleep(__FILE__, __LINE__)
