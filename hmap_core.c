@@ -52,33 +52,42 @@
  *     waits for the chain the worker is in, no more: the worker ends its
  *     chunk for it and lets it in before taking the lock again
  *     (hmap_lock_for_write(), hmap_worker_let_writers_in()).
- *  7. A chain of the current array changes only under its stripe (below);
+ *  7. Every chain, of the current array and of an old one, changes only
+ *     under its stripe (hmap_chain_stripe(), below), evacuation included;
  *     map->table and t->old change only under map->lock with every stripe
  *     held (hmap_lock_stripes()). So a writer holding a stripe sees the
- *     array and whether a resize is in flight stay as they are until it
- *     lets go, and sees every change made before either last changed.
+ *     arrays and whether a resize is in flight stay as they are until it
+ *     lets go, and sees every change made to its chains before.
  *
- * Writers. An insert of a new key takes only the stripe of its chain, one
- * of HMAP_WRITE_STRIPES spinlocks chosen by the low bits of the bucket
- * index (hmap_stripe()), when nothing else is to be done: no resize in
- * flight or due, and no spare array to ask the worker for
- * (hmap_insert_fast()). Every key of a chain has the chain's low B bits of
- * hash, so a chain has one stripe. Every other write (updates, removals,
- * inserts with resize work) takes map->lock, the slow path, and then the
- * stripe of the chain it changes. Evacuation takes no stripe: while t->old
- * is set no write without map->lock touches a chain (hmap_insert_fast()
- * declines), and t->old is cleared with every stripe held (invariant 7).
- * Updates and removals stay on the slow path because they free entries: a
- * dump hands entries to its caller under map->lock alone, outside any RCU
- * read section (its emit function may sleep), and map->lock is what keeps
- * them alive. Nothing is allocated or freed under a stripe: entries are
- * allocated before it is taken, an insert that finds its chain full lets
- * go, allocates an overflow bucket and tries again, and entries a write
- * removes are freed after. The count is an atomic: max_entries stays exact
- * (an insert reserves its place with atomic_long_add_unless() under the
- * stripe), but parallel inserts may take it past a resize threshold by one
- * entry per writer before a write sees the threshold crossed and takes the
- * slow path that starts the resize.
+ * Writers. A write locks the chains it changes with one of
+ * HMAP_WRITE_STRIPES spinlocks, chosen by the low bits of the chain's
+ * index in the smaller of the arrays in flight (hmap_chain_stripe()):
+ * every key of a chain shares the chain's low B bits of hash, and during a
+ * resize an old chain and the new chains it splits into (a grow) or
+ * merges into (a shrink) share the smaller array's, so one stripe covers
+ * every chain a key's write or its chain's evacuation touches. An insert
+ * of a new key takes nothing else (hmap_insert_fast()): during a resize it
+ * evacuates its key's old chain under that stripe, then one more chain
+ * under that chain's stripe, handed out by hmap_claim_chain() so that
+ * parallel writers move different chains (Java's ConcurrentHashMap hands
+ * out bins to helping writers the same way); the write whose step brings
+ * the evacuation mark to the end takes map->lock to end the resize
+ * (hmap_finish_resize()). Writes that start a resize or ask for a spare
+ * array, updates and removals take map->lock, the slow path, and then the
+ * stripe of each chain they change. Updates and removals stay on the slow
+ * path because they free entries: a dump hands entries to its caller
+ * under map->lock alone, outside any RCU read section (its emit function
+ * may sleep), and map->lock is what keeps them alive. Nothing is
+ * allocated or freed under a stripe: entries are allocated before it is
+ * taken; a step that needs overflow buckets lets go, allocates them and
+ * tries again (struct hmap_spares); entries a write removes are freed
+ * after. The evacuation mark, the next chain to hand out and the
+ * evacuation counts are kept under map->resize_lock, taken inside a stripe
+ * or alone. The count is an atomic: max_entries stays exact (an insert
+ * reserves its place with atomic_long_add_unless() under the stripe), but
+ * parallel inserts may take it past a resize threshold by one entry per
+ * writer before a write sees the threshold crossed and takes the slow
+ * path that starts the resize.
  *
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
@@ -114,6 +123,18 @@
  *    Without it, a weakly ordered CPU could see the resize over but the
  *    last moved bucket still empty, and miss a key (the message-passing
  *    pattern of tools/memory-model/litmus-tests/MP+poonceonces.litmus).
+ *    Chains moved by other writers reach the finisher through their
+ *    stripes: each evacuation ends with its stripe's unlock (release),
+ *    and the finisher takes every stripe (acquire) before its release
+ *    store, which carries them on (release is cumulative in the kernel
+ *    memory model).
+ *  - Writers: spin_unlock() of a stripe (release) pairs with the next
+ *    spin_lock() of it (acquire), so a writer sees every change to its
+ *    chains, and the arrays' and resize's state set under every stripe.
+ *    map->resize_lock orders the mark and the claims the same way; a flag
+ *    of another stripe's chain read by hmap_advance_mark() without that
+ *    stripe only says the chain was moved (READ_ONCE(), no ordering
+ *    needed: nothing is read through it).
  *  - A slot: the writer stores the entry pointer (rcu_assign_pointer())
  *    and then the tophash byte (WRITE_ONCE()); a lookup reads the
  *    bucket's eight tophash bytes in one load (READ_ONCE() of a word, each
