@@ -176,7 +176,26 @@ fi
 check "the churn's resizes complete" wait_idle
 same_size=$(cat /sys/class/misc/hmap/same_size_grows)
 
-# 6. A clear during a grow: from an empty map the 3329th insert starts the
+# 6. Two writers at once: two hmapctl processes fill disjoint keys from an
+#    empty map through the grows up to B=9 (2 x 2000 keys). Each insert
+#    moves its key's old chain and one chain handed out to it, under chain
+#    locks and without the map's mutex; trace-check.py holds every write,
+#    of either process, to 2 chains.
+two_writers() {
+	local p1 r2
+
+	"$HMAPCTL" fill -q -p par1- 2000 &
+	p1=$!
+	"$HMAPCTL" fill -q -p par2- 2000
+	r2=$?
+	wait "$p1" && [ "$r2" = 0 ]
+}
+check "two writers fill 2 x 2000 keys at once" \
+	eval '"$HMAPCTL" clear && wait_idle && two_writers'
+check "the two writers' resizes complete with 4000 keys" \
+	eval 'wait_idle && [ "$(hmap_count)" = 4000 ]'
+
+# 7. A clear during a grow: from an empty map the 3329th insert starts the
 #    grow 9->10; ioctl_test clears at once, from the same process, so the
 #    clear finds the grow in flight and ends it with hmap_resize_abandon
 #    (it retries when its stats show the worker won the race).
