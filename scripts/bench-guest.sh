@@ -154,7 +154,7 @@ compare_round() {
 			lookup_ops=200000
 		kbench "k8v8-1m-r$r" n=1000000 runs=1 workloads=insert
 		# One writer against one per vCPU (hmap_bench.c).
-		kbench "writers-100k-r$r" n=100000 runs=1 workloads=writers
+		kbench "writers-1m-r$r" n=1000000 runs=1 workloads=writers
 		build=$own results=$all
 	done
 	rmmod hmap || fail "rmmod hmap after round $r"
