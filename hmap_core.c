@@ -1269,6 +1269,19 @@ static unsigned long hmap_claim_chain(struct hmap *map,
 	return ob < hmap_nbuckets(old) ? ob : ULONG_MAX;
 }
 
+/*
+ * Hand chain @ob back after a step on it failed for lack of memory, if no
+ * claim came since: the next step retries it, and a write still moves the
+ * mark (Go retries the chain at its mark the same way).
+ */
+static void hmap_unclaim_chain(struct hmap *map, unsigned long ob)
+{
+	spin_lock(&map->resize_lock);
+	if (map->resize.claim == ob + 1)
+		map->resize.claim = ob;
+	spin_unlock(&map->resize_lock);
+}
+
 static inline bool hmap_dest_is_y(const struct hmap_table *t,
 				  unsigned long ob, u64 hash)
 {
@@ -1471,8 +1484,8 @@ static int hmap_grow_work(struct hmap *map, u64 hash, unsigned int *steps)
 	if (ret || !hmap_resizing(map) || *steps >= 2)
 		return ret;
 	ob = hmap_claim_chain(map, old);
-	if (ob != ULONG_MAX)
-		hmap_evacuate_locked(map, ob, steps);
+	if (ob != ULONG_MAX && hmap_evacuate_locked(map, ob, steps))
+		hmap_unclaim_chain(map, ob);
 	return 0;
 }
 
@@ -1892,7 +1905,7 @@ static void hmap_help_resize(struct hmap *map, unsigned int *steps,
 	struct hmap_table *t, *old, *claimed_in = NULL;
 	unsigned long ob = ULONG_MAX;
 	spinlock_t *stripe;	/* the claimed chain's lock */
-	int ret;
+	int ret, err = 0;
 
 	do {
 		ret = 0;
@@ -1914,7 +1927,10 @@ static void hmap_help_resize(struct hmap *map, unsigned int *steps,
 			spin_unlock(stripe);
 		}
 		rcu_read_unlock();
-	} while (ret == HMAP_NEED_OVERFLOW && !hmap_spares_fill(map, spares));
+	} while (ret == HMAP_NEED_OVERFLOW &&
+		 !(err = hmap_spares_fill(map, spares)));
+	if (err)
+		hmap_unclaim_chain(map, ob);
 }
 
 /*
@@ -2714,8 +2730,10 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 			break;
 		}
 		*err = hmap_evacuate_locked(map, ob, NULL);
-		if (*err < 0)
+		if (*err < 0) {
+			hmap_unclaim_chain(map, ob);
 			return true;
+		}
 		hmap_race_window(map, HMAP_RACE_WORKER_STEP);
 	}
 	return !hmap_resizing(map);
