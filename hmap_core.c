@@ -500,8 +500,29 @@ static inline unsigned long hmap_noverflow(const struct hmap_table *t)
  */
 static u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	u64 h = hsiphash(key, key_len, &map->hash_key);
+	__le64 w[2];
+	u64 h;
 
+	/*
+	 * Keys of 8 and 16 bytes go through the fixed-size entry points,
+	 * which give hsiphash() of the same bytes read as little-endian
+	 * words without its word loop and tail switch.
+	 */
+	if (key_len == sizeof(w[0])) {
+		memcpy(w, key, sizeof(w[0]));
+		h = hsiphash_2u32(lower_32_bits(le64_to_cpu(w[0])),
+				  upper_32_bits(le64_to_cpu(w[0])),
+				  &map->hash_key);
+	} else if (key_len == sizeof(w)) {
+		memcpy(w, key, sizeof(w));
+		h = hsiphash_4u32(lower_32_bits(le64_to_cpu(w[0])),
+				  upper_32_bits(le64_to_cpu(w[0])),
+				  lower_32_bits(le64_to_cpu(w[1])),
+				  upper_32_bits(le64_to_cpu(w[1])),
+				  &map->hash_key);
+	} else {
+		h = hsiphash(key, key_len, &map->hash_key);
+	}
 	return h << 32 | h;
 }
 
@@ -579,11 +600,23 @@ static inline const u8 *hmap_entry_value(const struct hmap_entry *e)
 	return e->data + e->key_len;
 }
 
+/* 8-byte keys, the common size, compare as one word, not by memcmp(). */
+static inline bool hmap_key_equal(const u8 *a, const void *b, u32 len)
+{
+	u64 x, y;
+
+	if (len != sizeof(x))
+		return !memcmp(a, b, len);
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x == y;
+}
+
 static inline bool hmap_entry_matches(const struct hmap_entry *e, u64 hash,
 				      const void *key, u32 key_len)
 {
 	return e->hash == hash && e->key_len == key_len &&
-	       !memcmp(e->data, key, key_len);
+	       hmap_key_equal(e->data, key, key_len);
 }
 
 /* Go's overLoadFactor: more than 8 entries and more than 6.5 per bucket. */

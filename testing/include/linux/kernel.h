@@ -16,6 +16,8 @@
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define round_up(x, y)		((((x) - 1) | ((typeof(x))((y) - 1))) + 1)
 #define ALIGN(x, a)		(((x) + ((typeof(x))(a) - 1)) & ~((typeof(x))(a) - 1))
+#define upper_32_bits(n)	((u32)((u64)(n) >> 32))
+#define lower_32_bits(n)	((u32)((n) & 0xffffffff))
 #define typecheck_fn(type, function) \
 	({ typeof(type) __tmp = function; (void)__tmp; })
 #define pr_err(fmt, ...)	fprintf(stderr, fmt, ##__VA_ARGS__)

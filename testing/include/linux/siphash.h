@@ -52,4 +52,19 @@ static inline u64 siphash_3u32(u32 a, u32 b, u32 c, const siphash_key_t *key)
 	return siphash(w, sizeof(w), key);
 }
 
+static inline u32 hsiphash_2u32(u32 a, u32 b, const hsiphash_key_t *key)
+{
+	u32 w[2] = { a, b };
+
+	return hsiphash(w, sizeof(w), key);
+}
+
+static inline u32 hsiphash_4u32(u32 a, u32 b, u32 c, u32 d,
+				const hsiphash_key_t *key)
+{
+	u32 w[4] = { a, b, c, d };
+
+	return hsiphash(w, sizeof(w), key);
+}
+
 #endif
