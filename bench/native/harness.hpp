@@ -393,6 +393,7 @@ static void run_peer(const Options &o)
 				Peer::thread_offline();
 			};
 			std::vector<std::thread> ts;
+			bench_heap_tidy();
 			Span sp;
 			for (unsigned t = 0; t < nthreads; t++)
 				ts.emplace_back(part, n * t / nthreads,
