@@ -234,10 +234,31 @@ void spin_lock_init(spinlock_t *lock)
 	lock->dep_map.owner = 0;
 }
 
+/*
+ * A kernel spinlock spins: its holder runs with preemption off and lets go
+ * within a few stores. A thread here may be preempted holding one, so
+ * spin_lock() spins as long as a short critical section lasts, then sleeps
+ * in the mutex; sleeping at once made every brief contention a futex wait
+ * and wake, a cost the kernel's lock does not have.
+ */
+#define HMAP_USER_SPIN_TRIES	200
+
+static void hmap_user_spin_acquire(pthread_mutex_t *m)
+{
+	unsigned int tries;
+
+	for (tries = 0; tries < HMAP_USER_SPIN_TRIES; tries++) {
+		if (!pthread_mutex_trylock(m))
+			return;
+		cpu_relax();
+	}
+	pthread_mutex_lock(m);
+}
+
 void spin_lock(spinlock_t *lock)
 {
 	hmap_user_no_recursion(&lock->dep_map, "spin_lock");
-	pthread_mutex_lock(&lock->m);
+	hmap_user_spin_acquire(&lock->m);
 	hmap_user_lock_acquired(&lock->dep_map);
 	hmap_user_atomic_depth++;
 }
