@@ -81,13 +81,16 @@
  * allocated or freed under a stripe: entries are allocated before it is
  * taken; a step that needs overflow buckets lets go, allocates them and
  * tries again (struct hmap_spares); entries a write removes are freed
- * after. The evacuation mark, the next chain to hand out and the
- * evacuation counts are kept under map->resize_lock, taken inside a stripe
- * or alone. The count is an atomic: max_entries stays exact (an insert
- * reserves its place with atomic_long_add_unless() under the stripe), but
- * parallel inserts may take it past a resize threshold by one entry per
- * writer before a write sees the threshold crossed and takes the slow
- * path that starts the resize.
+ * after. The evacuation mark moves under map->resize_lock, taken inside
+ * a stripe, and only by the step on the chain at the mark
+ * (hmap_chain_moved()); the next chain to hand out is an atomic
+ * (hmap_claim_chain()), and each stripe counts the steps made under it
+ * (struct hmap_resize_counts), so writes moving chains above the mark
+ * share no lock and no counter. The count is an atomic: max_entries
+ * stays exact (an insert reserves its place with atomic_long_add_unless()
+ * under the stripe), but parallel inserts may take it past a resize
+ * threshold by one entry per writer before a write sees the threshold
+ * crossed and takes the slow path that starts the resize.
  *
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
@@ -131,10 +134,11 @@
  *  - Writers: spin_unlock() of a stripe (release) pairs with the next
  *    spin_lock() of it (acquire), so a writer sees every change to its
  *    chains, and the arrays' and resize's state set under every stripe.
- *    map->resize_lock orders the mark and the claims the same way; a flag
+ *    map->resize_lock orders the moves of the mark the same way. A flag
  *    of another stripe's chain read by hmap_advance_mark() without that
  *    stripe only says the chain was moved (READ_ONCE(), no ordering
- *    needed: nothing is read through it).
+ *    needed: nothing is read through it), and the mark read without the
+ *    lock only says whether to take it (hmap_chain_moved()).
  *  - A slot: the writer stores the entry pointer (rcu_assign_pointer())
  *    and then the tophash byte (WRITE_ONCE()); a lookup reads the
  *    bucket's eight tophash bytes in one load (READ_ONCE() of a word, each
@@ -302,20 +306,33 @@ struct hmap_table {
 /**
  * struct hmap_resize - progress of the resize in flight
  * @kind: a HMAP_RESIZING_* value; HMAP_RESIZING_NONE when none.
- * @nevacuate: old buckets below this are all evacuated (Go's mark).
+ * @nevacuate: old buckets below this are all evacuated (Go's mark);
+ *	changed under map->resize_lock, read without it too.
  * @claim: the next old bucket a write's second step is handed
- *	(hmap_claim_chain()), so that writes in parallel move different
- *	chains; never below @nevacuate when handed out.
+ *	(hmap_claim_chain(), lock-free), so that writes in parallel move
+ *	different chains; never below @nevacuate when handed out.
  * @start_ns: when the resize started.
- * @steps_by_writes: chains evacuated by writes.
- * @steps_by_worker: chains evacuated by the worker.
- * @moved: entries moved so far.
+ *
+ * How many chains and entries it moved is counted per stripe (struct
+ * hmap_resize_counts).
  */
 struct hmap_resize {
 	u32 kind;
 	unsigned long nevacuate;
-	unsigned long claim;
+	atomic_long_t claim;
 	u64 start_ns;
+};
+
+/**
+ * struct hmap_resize_counts - what a resize moved, in one stripe's chains
+ * @steps_by_writes: chains evacuated by writes.
+ * @steps_by_worker: chains evacuated by the worker.
+ * @moved: entries moved.
+ *
+ * Kept under the stripe, on its cache line, so that writers evacuating in
+ * parallel share no counter; summed by hmap_resize_counts_sum().
+ */
+struct hmap_resize_counts {
 	u64 steps_by_writes;
 	u64 steps_by_worker;
 	u64 moved;
@@ -327,6 +344,7 @@ struct hmap_resize {
  */
 struct hmap_stripe {
 	spinlock_t lock;	/* the chains of this stripe */
+	struct hmap_resize_counts counts;	/* under @lock */
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -341,9 +359,8 @@ struct hmap_stripe {
  * @min_log2: B from the size hint; the map never shrinks below it.
  * @lock: serializes resizes, the worker, dumps, and writes that take the
  *	slow path (see "Writers" in the top comment).
- * @resize_lock: serializes @resize's progress and the evacuation counts
- *	in @stats among writers evacuating under different stripes; taken
- *	inside a stripe, or alone.
+ * @resize_lock: serializes the moves of @resize's mark among writers
+ *	evacuating under different stripes; taken inside a stripe, or alone.
  * @count: entries in the map; writers under different stripes change it.
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
@@ -382,7 +399,7 @@ struct hmap {
 	unsigned int min_log2;
 
 	struct mutex lock;	/* serializes the fields below but stripes */
-	spinlock_t resize_lock;	/* @resize's progress, evacuation stats */
+	spinlock_t resize_lock;	/* moves of @resize's mark */
 	struct hmap_resize resize;
 	struct hmap_stats stats;
 	struct delayed_work worker;
@@ -423,9 +440,15 @@ static inline unsigned long hmap_mask(const struct hmap_table *t)
  * The stripe of chain @index of the smaller array in flight: of the current
  * array, or during a resize of the smaller of it and its old one.
  */
+static inline struct hmap_stripe *hmap_stripe_of(struct hmap *map,
+						 unsigned long index)
+{
+	return &map->stripes[index & (HMAP_WRITE_STRIPES - 1)];
+}
+
 static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long index)
 {
-	return &map->stripes[index & (HMAP_WRITE_STRIPES - 1)].lock;
+	return &hmap_stripe_of(map, index)->lock;
 }
 
 /*
@@ -435,16 +458,66 @@ static inline spinlock_t *hmap_stripe(struct hmap *map, unsigned long index)
  * the chains it splits into (a grow) or merges with (a shrink) share those
  * low bits, so one stripe covers every chain an evacuation changes.
  */
-static inline spinlock_t *hmap_chain_stripe(struct hmap *map,
-					    const struct hmap_table *t,
-					    const struct hmap_table *old,
-					    u64 hash)
+static inline unsigned long hmap_chain_stripe_index(const struct hmap_table *t,
+						    const struct hmap_table *old,
+						    u64 hash)
 {
 	unsigned long mask = hmap_mask(t);
 
 	if (old)
 		mask = min(mask, hmap_mask(old));
-	return hmap_stripe(map, hash & mask);
+	return hash & mask;
+}
+
+static inline spinlock_t *hmap_chain_stripe(struct hmap *map,
+					    const struct hmap_table *t,
+					    const struct hmap_table *old,
+					    u64 hash)
+{
+	return hmap_stripe(map, hmap_chain_stripe_index(t, old, hash));
+}
+
+/*
+ * The counts of the resize in flight, summed over the stripes: exact under
+ * every stripe (the end of a resize, its abandon), otherwise a snapshot
+ * of each stripe's as its last writer left them.
+ */
+static void hmap_resize_counts_sum(const struct hmap *map,
+				   struct hmap_resize_counts *sum)
+{
+	const struct hmap_resize_counts *c;
+	unsigned int i;
+
+	*sum = (struct hmap_resize_counts) { };
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++) {
+		c = &map->stripes[i].counts;
+		sum->steps_by_writes += READ_ONCE(c->steps_by_writes);
+		sum->steps_by_worker += READ_ONCE(c->steps_by_worker);
+		sum->moved += READ_ONCE(c->moved);
+	}
+}
+
+/*
+ * At the end of a resize (or its abandon): its counts, summed into @sum
+ * and into the map's lifetime counters, and the stripes' set back to 0
+ * for the next one.
+ * Context: map->lock and every stripe held.
+ */
+static void hmap_resize_counts_take(struct hmap *map,
+				    struct hmap_resize_counts *sum)
+{
+	struct hmap_resize_counts *c;
+	unsigned int i;
+
+	hmap_resize_counts_sum(map, sum);
+	map->stats.evacuated_by_writes += sum->steps_by_writes;
+	map->stats.evacuated_by_worker += sum->steps_by_worker;
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++) {
+		c = &map->stripes[i].counts;
+		WRITE_ONCE(c->steps_by_writes, 0);
+		WRITE_ONCE(c->steps_by_worker, 0);
+		WRITE_ONCE(c->moved, 0);
+	}
 }
 
 /*
@@ -1221,13 +1294,15 @@ static void hmap_finish_resize(struct hmap *map)
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	struct hmap_table *old = hmap_deref_locked(map, t->old);
 	struct hmap_resize *r = &map->resize;
+	struct hmap_resize_counts done;
 
 	if (!hmap_resize_evacuated(map))
 		return;
 	hmap_lock_stripes(map);
+	hmap_resize_counts_take(map, &done);
 	trace_hmap_resize_done(map->id, r->kind, old->log2, t->log2,
-			       r->steps_by_writes, r->steps_by_worker, r->moved,
-			       ktime_get_ns() - r->start_ns);
+			       done.steps_by_writes, done.steps_by_worker,
+			       done.moved, ktime_get_ns() - r->start_ns);
 	r->kind = HMAP_RESIZING_NONE;
 	/*
 	 * Release: a lookup that reads t->old as NULL sees every entry the
@@ -1266,15 +1341,40 @@ static bool hmap_advance_mark(struct hmap *map, struct hmap_table *old,
 			      unsigned long ob)
 {
 	struct hmap_resize *r = &map->resize;
-	unsigned long stop;
+	unsigned long mark = ob + 1, stop;
 
 	if (ob != r->nevacuate)
 		return false;
-	r->nevacuate++;
-	stop = min(r->nevacuate + HMAP_EVACUATE_SKIP, hmap_nbuckets(old));
-	while (r->nevacuate != stop && READ_ONCE(old->evacuated[r->nevacuate]))
-		r->nevacuate++;
-	return r->nevacuate == hmap_nbuckets(old);
+	stop = min(mark + HMAP_EVACUATE_SKIP, hmap_nbuckets(old));
+	while (mark != stop && READ_ONCE(old->evacuated[mark]))
+		mark++;
+	WRITE_ONCE(r->nevacuate, mark);	/* hmap_chain_moved() reads it */
+	return mark == hmap_nbuckets(old);
+}
+
+/*
+ * After a step on old chain @ob, whose flag is set: move the mark if it
+ * stands at @ob. Only then is map->resize_lock taken, so writes moving
+ * chains above the mark in parallel do not meet on it. Nothing orders
+ * this read after the flag's store against an advance that reads the
+ * flag before it: both may miss, and the mark then stops at a moved chain
+ * until a step is handed that chain (hmap_claim_chain() hands out the
+ * chain at the mark once all are handed out; the worker claims too). The
+ * mark lags; nothing is lost, and no lookup reads it.
+ * Context: the stripe of @ob held.
+ * Return: true when this call moved the mark to the end.
+ */
+static bool hmap_chain_moved(struct hmap *map, struct hmap_table *old,
+			     unsigned long ob)
+{
+	bool last;
+
+	if (READ_ONCE(map->resize.nevacuate) != ob)
+		return false;
+	spin_lock(&map->resize_lock);
+	last = hmap_advance_mark(map, old, ob);
+	spin_unlock(&map->resize_lock);
+	return last;
 }
 
 /*
@@ -1290,16 +1390,17 @@ static unsigned long hmap_claim_chain(struct hmap *map,
 				      const struct hmap_table *old)
 {
 	struct hmap_resize *r = &map->resize;
-	unsigned long ob;
+	unsigned long n = hmap_nbuckets(old), ob;
+	long claim = atomic_long_read(&r->claim);
 
-	spin_lock(&map->resize_lock);
-	ob = max(r->claim, r->nevacuate);
-	if (ob < hmap_nbuckets(old))
-		r->claim = ob + 1;
-	else
-		ob = r->nevacuate;
-	spin_unlock(&map->resize_lock);
-	return ob < hmap_nbuckets(old) ? ob : ULONG_MAX;
+	do {
+		ob = max_t(unsigned long, claim, READ_ONCE(r->nevacuate));
+		if (ob >= n) {
+			ob = READ_ONCE(r->nevacuate);
+			return ob < n ? ob : ULONG_MAX;
+		}
+	} while (!atomic_long_try_cmpxchg(&r->claim, &claim, ob + 1));
+	return ob;
 }
 
 /*
@@ -1309,10 +1410,7 @@ static unsigned long hmap_claim_chain(struct hmap *map,
  */
 static void hmap_unclaim_chain(struct hmap *map, unsigned long ob)
 {
-	spin_lock(&map->resize_lock);
-	if (map->resize.claim == ob + 1)
-		map->resize.claim = ob;
-	spin_unlock(&map->resize_lock);
+	atomic_long_cmpxchg(&map->resize.claim, ob + 1, ob);
 }
 
 static inline bool hmap_dest_is_y(const struct hmap_table *t,
@@ -1414,7 +1512,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *t,
 			 unsigned int *steps, struct hmap_spares *spares,
 			 bool *last)
 {
-	struct hmap_resize *r = &map->resize;
+	struct hmap_resize_counts *counts;
 	unsigned int moved[2] = { 0, 0 }, need;
 	bool now = !old->evacuated[ob];	/* set only under this stripe */
 	u64 start = 0;
@@ -1429,25 +1527,22 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *t,
 			start = ktime_get_ns();
 		hmap_evacuate_move(map, t, old, ob, spares, moved);
 	}
-	spin_lock(&map->resize_lock);
-	if (now) {
-		r->moved += moved[0] + moved[1];
-		if (steps) {
-			r->steps_by_writes++;
-			map->stats.evacuated_by_writes++;
-		} else {
-			r->steps_by_worker++;
-			map->stats.evacuated_by_worker++;
-		}
-	}
-	*last |= hmap_advance_mark(map, old, ob);
-	if (now)
-		trace_hmap_evacuate(map->id, r->kind, ob, moved[0], moved[1],
-				    r->nevacuate, hmap_nbuckets(old),
-				    steps ? *steps + 1 : 0,
-				    start ? ktime_get_ns() - start : 0);
-	spin_unlock(&map->resize_lock);
-	if (now && steps)
+	*last |= hmap_chain_moved(map, old, ob);
+	if (!now)
+		return 0;
+	/* Under the stripe: WRITE_ONCE() for hmap_resize_counts_sum(). */
+	counts = &hmap_stripe_of(map, hmap_chain_stripe_index(t, old, ob))->counts;
+	WRITE_ONCE(counts->moved, counts->moved + moved[0] + moved[1]);
+	if (steps)
+		WRITE_ONCE(counts->steps_by_writes, counts->steps_by_writes + 1);
+	else
+		WRITE_ONCE(counts->steps_by_worker, counts->steps_by_worker + 1);
+	/* The mark as this step left it: no resize ends under the stripe. */
+	trace_hmap_evacuate(map->id, map->resize.kind, ob, moved[0], moved[1],
+			    READ_ONCE(map->resize.nevacuate),
+			    hmap_nbuckets(old), steps ? *steps + 1 : 0,
+			    start ? ktime_get_ns() - start : 0);
+	if (steps)
 		(*steps)++;
 	return 0;
 }
@@ -1648,12 +1743,11 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 	 * set and its start traced.
 	 */
 	hmap_lock_stripes(map);
-	spin_lock(&map->resize_lock);	/* hmap_claim_chain() takes no stripe */
-	map->resize = (struct hmap_resize) {
-		.kind = kind,
-		.start_ns = ktime_get_ns(),
-	};
-	spin_unlock(&map->resize_lock);
+	map->resize.kind = kind;
+	map->resize.start_ns = ktime_get_ns();
+	/* Marked: hmap_claim_chain() reads them under no lock. */
+	WRITE_ONCE(map->resize.nevacuate, 0);
+	atomic_long_set(&map->resize.claim, 0);
 	trace_hmap_resize_start(map->id, kind, t->log2, log2, hmap_count(map));
 	/* Publishes @nt together with its ->old (release). */
 	rcu_assign_pointer(map->table, nt);
@@ -2387,12 +2481,14 @@ static void hmap_abandon_resize(struct hmap *map, struct hmap_table *t)
 {
 	struct hmap_table *old = hmap_deref_locked(map, t->old);
 	struct hmap_resize *r = &map->resize;
+	struct hmap_resize_counts done;
 
 	if (!hmap_resizing(map))
 		return;
+	hmap_resize_counts_take(map, &done);
 	trace_hmap_resize_abandon(map->id, r->kind, old->log2, t->log2,
-				  r->steps_by_writes, r->steps_by_worker,
-				  r->moved, ktime_get_ns() - r->start_ns);
+				  done.steps_by_writes, done.steps_by_worker,
+				  done.moved, ktime_get_ns() - r->start_ns);
 	r->kind = HMAP_RESIZING_NONE;
 }
 
@@ -2451,15 +2547,17 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 {
+	struct hmap_resize_counts now;	/* the resize in flight's */
 	struct hmap_table *t, *old;
 
 	mutex_lock(&map->lock);
 	t = hmap_deref_locked(map, map->table);
 	old = hmap_deref_locked(map, t->old);
-	spin_lock(&map->resize_lock);	/* evacuations update them */
+	hmap_resize_counts_sum(map, &now);
 	*stats = map->stats;
-	stats->nevacuate = old ? map->resize.nevacuate : 0;
-	spin_unlock(&map->resize_lock);
+	stats->evacuated_by_writes += now.steps_by_writes;
+	stats->evacuated_by_worker += now.steps_by_worker;
+	stats->nevacuate = old ? READ_ONCE(map->resize.nevacuate) : 0;
 	stats->count = hmap_count(map);
 	stats->log2_buckets = t->log2;
 	stats->resize = map->resize.kind;

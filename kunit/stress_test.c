@@ -376,6 +376,9 @@ struct rs_key {
  * @ops: writes done.
  * @removed: removals that returned 0.
  * @eagain: compare-deletes of another value that left the key.
+ *
+ * @removed and @eagain are read by rs_missing() while the owner runs:
+ * WRITE_ONCE() here, READ_ONCE() there.
  */
 struct rs_owner {
 	struct rs *rs;
@@ -698,7 +701,7 @@ static void rs_removed(struct rs_owner *o, u32 id)
 	if (o->present[id])
 		o->npresent--;
 	o->present[id] = false;
-	o->removed++;
+	WRITE_ONCE(o->removed, o->removed + 1);
 	ret = hmap_lookup(o->map, &key, sizeof(key), NULL, &len);
 	if (ret != -ENOENT)
 		rs_problem(o->rs, "owner of set %u: id %u found (%d) after its removal returned",
@@ -767,7 +770,7 @@ static void rs_owner_remove(struct rs_owner *o, u32 id, u32 how)
 					   len);
 		rs_expect(o, "delete_if_value (another value)", id, ret,
 			  o->present[id] ? -EAGAIN : -ENOENT, -ENOENT);
-		o->eagain += ret == -EAGAIN;
+		WRITE_ONCE(o->eagain, o->eagain + (ret == -EAGAIN));
 		return;
 	default:
 		len = kh_fill_value(val, o->set, id, o->gen[id]);
@@ -1310,7 +1313,8 @@ static const char *rs_missing(struct rs *rs, const struct hmap_stats *st)
 		return "grows of C, evacuations of C by the worker";
 	if (!st[2].same_size_grows)
 		return "a same-size rebuild of R";
-	if (!rs->owners[0].removed || !rs->owners[0].eagain)
+	if (!READ_ONCE(rs->owners[0].removed) ||
+	    !READ_ONCE(rs->owners[0].eagain))
 		return "removals and compare-deletes that keep the key";
 	if (atomic_long_read(&rs->takes) < 1 ||
 	    atomic_long_read(&rs->clears) < 3 ||

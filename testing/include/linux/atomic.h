@@ -93,5 +93,7 @@ typedef struct {
 #define atomic_long_set		atomic_set
 #define atomic_long_add		atomic_add
 #define atomic_long_inc		atomic_inc
+#define atomic_long_try_cmpxchg	atomic_try_cmpxchg
+#define atomic_long_cmpxchg	atomic_cmpxchg
 
 #endif
