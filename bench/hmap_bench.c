@@ -84,7 +84,7 @@
 static char *workloads = "insert,lookup,delete,mixed";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated: insert,lookup,delete,mixed,hash,composite");
+		 "comma-separated: insert,lookup,delete,mixed,hash,composite,writers,writers_presized");
 
 static char *maps = "hmap,rhashtable";
 module_param(maps, charp, 0444);
@@ -322,6 +322,7 @@ struct bmap {
 	const struct bmap_ops *ops;
 	u32 ksize;
 	u32 vsize;
+	u32 size_hint;		/* entries to size the map for; 0: none */
 	size_t obj_size;
 	struct hmap *hmap;
 	struct rhashtable ht;
@@ -335,6 +336,7 @@ static int hm_create(struct bmap *m, bool composite)
 		.max_entries = HMAP_ENTRIES_LIMIT,
 		.max_key_size = m->ksize,
 		.max_value_size = m->vsize,
+		.size_hint = m->size_hint,
 	};
 
 	m->hmap = hmap_create(&p);
@@ -447,6 +449,8 @@ static int rb_create(struct bmap *m, bool composite)
 {
 	struct rhashtable_params p = *rb_params_for(m->ksize);
 
+	if (m->size_hint)
+		p.nelem_hint = m->size_hint;
 	/* As lib/test_rhashtable.c sets it up for its timed runs. */
 	if (composite) {
 		p.nelem_hint = 8;
@@ -1431,10 +1435,16 @@ static void bench_noise(void)
 /*
  * writers: fill a fresh map with keys 0..n-1 by one thread, then by
  * @nthreads threads each inserting its own slice; one line each (the
- * report keys them by "threads").
+ * report keys them by "threads"). writers_presized (@presized): the same
+ * into maps sized for n at creation (hmap's size_hint, rhashtable's
+ * nelem_hint), so no resize runs: what parallel writers gain on the
+ * write path alone, with no resize work to share and no worker beside a
+ * single writer.
  */
-static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads)
+static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
+			 bool presized)
 {
+	const char *name = presized ? "writers_presized" : "writers";
 	unsigned int counts[2] = { 1, nthreads }, j, i;
 
 	for (j = 0; j < ARRAY_SIZE(counts) && (!j || counts[j] > 1); j++) {
@@ -1442,6 +1452,7 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads)
 			.ops = ops,
 			.ksize = key_size,
 			.vsize = value_size,
+			.size_hint = presized ? n : 0,
 		};
 		struct bench_job job = {
 			.m = &m,
@@ -1462,7 +1473,7 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads)
 		if (!err) {
 			for (i = 0; i < job.nthreads; i++)
 				errors += ths[i].errors;
-			bench_start(&l, "writers", &m);
+			bench_start(&l, name, &m);
 			bench_kv(&l, "threads", job.nthreads);
 			bench_kv(&l, "ops", n);
 			bench_kv(&l, "ns", wall);
@@ -1522,7 +1533,10 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 			return err;
 	}
 	for (k = 0; k < nmaps && !err && bench_has(workloads, "writers"); k++)
-		err = bench_writers(ops[k], nthreads);
+		err = bench_writers(ops[k], nthreads, false);
+	for (k = 0; k < nmaps && !err &&
+	     bench_has(workloads, "writers_presized"); k++)
+		err = bench_writers(ops[k], nthreads, true);
 	if (err)
 		return err;
 	if (bench_has(workloads, "composite")) {

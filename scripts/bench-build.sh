@@ -25,7 +25,10 @@ log=$HMAP_OUT/bench-build/$flavor/build.log
 mkdir -p "$dst"
 
 # Build products are neither copied nor deleted, so rebuilds are incremental.
-rsync -a --delete --exclude=/out/ --exclude=/.git/ \
+# --delete-excluded: the objects of the last build go too. Sources copied
+# from an older commit keep that commit's times (git archive), older than
+# the objects built from the newer one, and make would keep those.
+rsync -a --delete --delete-excluded --exclude=/out/ --exclude=/.git/ \
 	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
 	--exclude='*.a' --exclude=/bench/hmap_ubench \

@@ -152,9 +152,10 @@ compare_round() {
 		kbench "k8v8-10k-r$r" n=10000 runs=1 workloads=insert
 		kbench "k8v8-100k-r$r" n=100000 runs=1 workloads=insert,lookup \
 			lookup_ops=200000
-		kbench "k8v8-1m-r$r" n=1000000 runs=1 workloads=insert
-		# One writer against one per vCPU (hmap_bench.c).
-		kbench "writers-1m-r$r" n=1000000 runs=1 workloads=writers
+		kbench "k8v8-1m-r$r" n=1000000 runs=1 workloads=insert,delete
+		# One writer against one per vCPU, growing and presized.
+		kbench "writers-1m-r$r" n=1000000 runs=1 \
+			workloads=writers,writers_presized
 		build=$own results=$all
 	done
 	rmmod hmap || fail "rmmod hmap after round $r"
@@ -191,8 +192,9 @@ smp2)
 		lookup_ops=200000 mixed_cycles=1
 	kbench k8v8-1m n=1000000 runs=3 workloads=insert,lookup,delete \
 		lookup_ops=200000
-	# One writer against one per vCPU, disjoint keys (hmap_bench.c).
-	kbench writers-1m n=1000000 runs=3 workloads=writers
+	# One writer against one per vCPU, disjoint keys (hmap_bench.c),
+	# into growing and into presized maps.
+	kbench writers-1m n=1000000 runs=3 workloads=writers,writers_presized
 	kbench composite n=50000 workloads=composite runs=3
 	test_rhashtable 50000 3
 	ubench k16v64 -n 100000 -k 16 -s 64 -r 3

@@ -34,6 +34,7 @@ KERNEL_METRICS = {
     "composite": ["avg_ns", "avg_ns_guest", "insert_ns", "walk_ns",
                   "lookup_ns", "delete_ns"],
     "writers": ["ops_per_sec"],
+    "writers_presized": ["ops_per_sec"],
 }
 UBENCH_METRICS = ["ops_per_sec", "p50", "p99"]
 KEY_FIELDS = ("workload", "map", "n", "ksize", "vsize", "threads")
