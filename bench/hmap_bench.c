@@ -84,7 +84,7 @@
 static char *workloads = "insert,lookup,delete,mixed";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated: insert,lookup,delete,mixed,hash,composite,writers,writers_presized");
+		 "comma-separated: insert,lookup,lookup_chain,delete,mixed,hash,composite,writers,writers_presized");
 
 static char *maps = "hmap,rhashtable";
 module_param(maps, charp, 0444);
@@ -973,7 +973,7 @@ static void bench_delete(struct bmap *m, u32 *lat, u64 *buckets, u64 stride)
 
 /* Parallel workloads: one kthread per CPU, started together. */
 
-enum bench_kind { BK_HIT, BK_MISS, BK_MIXED, BK_INSERT };
+enum bench_kind { BK_HIT, BK_MISS, BK_CHAIN, BK_MIXED, BK_INSERT };
 
 /* Lookups alternate between the maps in chunks of this many. */
 #define BENCH_CHUNK	1024
@@ -1005,6 +1005,48 @@ struct bench_thread {
 };
 
 /*
+ * Lookups [@from, @to) of a chunk on @m; returns the hits. Kept apart
+ * from bench_lookup_chain(): a data dependency from one lookup's value to
+ * the next key (a conditional move would make one) must not reach here.
+ */
+static u64 bench_lookup_run(struct bmap *m, enum bench_kind kind, u64 from,
+			    u64 to)
+{
+	u64 key[4], value[BENCH_MAX_VSIZE / 8], i, idx, hits = 0;
+
+	for (i = from; i < to; i++) {
+		idx = bench_perm(i % n, n);
+		if (kind == BK_MISS)
+			idx += n;
+		bench_key(idx, key);
+		if (!m->ops->lookup(m, key, value))
+			hits++;
+	}
+	return hits;
+}
+
+/*
+ * BK_CHAIN: the same hits, but each next key waits for the value the last
+ * lookup found (its index less the index looked up: 0, known only once
+ * loaded), so no two lookups' cache misses overlap: what one lookup takes
+ * from start to end, where BK_HIT lets the CPU overlap consecutive ones.
+ */
+static u64 bench_lookup_chain(struct bmap *m, u64 from, u64 to, u64 *dep)
+{
+	u64 key[4], value[BENCH_MAX_VSIZE / 8], i, idx, hits = 0;
+
+	for (i = from; i < to; i++) {
+		idx = bench_perm(i % n, n) + *dep;
+		bench_key(idx, key);
+		if (!m->ops->lookup(m, key, value)) {
+			hits++;
+			*dep = value[0] - idx;
+		}
+	}
+	return hits;
+}
+
+/*
  * Lookups on every map of the job, alternating in chunks of BENCH_CHUNK
  * (the first map of a chunk alternates too), with the same keys in each
  * map: whatever else the host runs slows both maps alike.
@@ -1012,28 +1054,24 @@ struct bench_thread {
 static void bench_lookups(struct bench_thread *th)
 {
 	struct bench_job *job = th->job;
-	u64 key[4], value[BENCH_MAX_VSIZE / 8];
-	u64 i, c, idx, t0, first = th->id * job->ops, end = first + job->ops;
+	u64 c, to, t0, hits, dep = 0, first = th->id * job->ops;
+	u64 end = first + job->ops;
 	unsigned int j, k;
 
 	for (c = first; c < end; c += BENCH_CHUNK) {
 		for (j = 0; j < job->nmaps; j++) {
 			struct bmap *m;
-			u64 hits = 0;
 
 			k = (c / BENCH_CHUNK) & 1 ? job->nmaps - 1 - j : j;
 			m = job->maps[k];
+			to = min(c + BENCH_CHUNK, end);
 			t0 = bench_cycles();
-			for (i = c; i < min(c + BENCH_CHUNK, end); i++) {
-				idx = bench_perm(i % n, n);
-				if (job->kind == BK_MISS)
-					idx += n;
-				bench_key(idx, key);
-				if (!m->ops->lookup(m, key, value))
-					hits++;
-			}
+			if (job->kind == BK_CHAIN)
+				hits = bench_lookup_chain(m, c, to, &dep);
+			else
+				hits = bench_lookup_run(m, job->kind, c, to);
 			th->map_cycles[k] += bench_cycles() - t0;
-			th->map_ops[k] += i - c;
+			th->map_ops[k] += to - c;
 			th->map_hits[k] += hits;
 		}
 		cond_resched();
@@ -1216,7 +1254,8 @@ static void bench_lookup(struct bmap **maps, unsigned int nmaps,
 			ns += t;
 			rate += bench_rate(ths[i].map_ops[k], t);
 		}
-		bench_start(&l, kind == BK_HIT ? "lookup_hit" : "lookup_miss",
+		bench_start(&l, kind == BK_HIT ? "lookup_hit" :
+			    kind == BK_MISS ? "lookup_miss" : "lookup_chain",
 			    maps[k]);
 		bench_kv(&l, "threads", nthreads);
 		bench_kv(&l, "ops", ops);
@@ -1224,7 +1263,7 @@ static void bench_lookup(struct bmap **maps, unsigned int nmaps,
 		bench_kv(&l, "ops_per_sec", rate);
 		bench_kv(&l, "hits", hits);
 		bench_end(&l);
-		if (hits != (kind == BK_HIT ? ops : 0))
+		if (hits != (kind == BK_MISS ? 0 : ops))
 			pr_warn("lookup: %s: %llu hits of %llu lookups\n",
 				maps[k]->ops->name, hits, ops);
 	}
@@ -1572,6 +1611,8 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 				bench_lookup(mp, nmaps, BK_MISS, nthreads);
 			}
 		}
+		if (bench_has(workloads, "lookup_chain"))
+			bench_lookup(mp, nmaps, BK_CHAIN, 1);
 		for (; live; live--) {
 			k = nmaps - live;
 			if (bench_has(workloads, "delete"))

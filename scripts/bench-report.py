@@ -27,6 +27,7 @@ KERNEL_METRICS = {
                "bytes_per_entry_own", "bytes_per_entry_real"],
     "lookup_hit": ["ops_per_sec"],
     "lookup_miss": ["ops_per_sec"],
+    "lookup_chain": ["ops_per_sec"],
     "delete": ["ops_per_sec", "ops_per_sec_settled", "ops_per_sec_guest",
                "p50", "p99", "max", "settle_ns"],
     "mixed": ["ops_per_sec", "read_p50", "read_p99", "write_p50",

@@ -110,11 +110,13 @@ guest_main() {
 			kbench "k32v64-10k-r$r" n=10000 ksize=32 vsize=64 \
 				runs=3 workloads=insert,lookup lookup_ops=400000
 			kbench "k8v8-100k-r$r" n=100000 runs=3 \
-				workloads=insert,lookup lookup_ops=400000
+				workloads=insert,lookup,lookup_chain \
+				lookup_ops=400000
 			kbench "k32v64-100k-r$r" n=100000 ksize=32 vsize=64 \
 				runs=3 workloads=insert,lookup lookup_ops=400000
 			kbench "k8v8-1m-r$r" n=1000000 runs=1 \
-				workloads=insert,lookup lookup_ops=400000
+				workloads=insert,lookup,lookup_chain \
+				lookup_ops=400000
 			build=$own results=$all
 			rmmod hmap || fail "rmmod $who hmap.ko"
 		done
