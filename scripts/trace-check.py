@@ -102,6 +102,13 @@ def parse_line(line):
     return m.group(1), tuple(fields)
 
 
+TOTAL = re.compile(r"^@(\w+): (\d+)$")
+# The T line's fields, from the "@name: N" lines bpftrace prints after it.
+T_FIELDS = {"writes": "writes", "evac_in_writes": "evac_in_writes",
+            "max_chains": "max_chains", "lines_s": "s", "lines_e": "e",
+            "lines_d": "d", "lines_a": "a", "lines_w": "w"}
+
+
 def parse(lines):
     """Split a log into event dicts by tag; note lost events and the end."""
     ev = collections.defaultdict(list)
@@ -111,11 +118,21 @@ def parse(lines):
         if line.startswith("Lost "):
             lost.append(line)
             continue
+        total = TOTAL.match(line)
+        if total and ev["T"] and total.group(1) in T_FIELDS:
+            # The first print of each total; bpftrace prints the cleared
+            # aggregations again, as 0, when it exits.
+            ev["T"][-1].setdefault(T_FIELDS[total.group(1)],
+                                   int(total.group(2)))
+            continue
         parsed = parse_line(line)
         if parsed:
             d = dict(parsed[1])
             d["_line"] = n
             ev[parsed[0]].append(d)
+    for t in ev["T"]:
+        for field in T_FIELDS.values():
+            t.setdefault(field, 0)  # an aggregation never updated
     return ev, lost
 
 
@@ -523,6 +540,12 @@ def doctor_drop_resize(lines):
             and (_get(l, "map"), _get(l, "gen")) == key]
     writes = {(_get(l, "tid"), _get(l, "wseq")) for l in gone
               if l.startswith("E ") and _get(l, "inwrite")}
+    less = {"evac_in_writes": sum(1 for l in gone if l.startswith("E ")
+                                  and _get(l, "inwrite")),
+            "lines_w": len(writes)}
+    for tag in "sed":
+        less["lines_" + tag] = sum(1 for l in gone
+                                   if l.startswith(tag.upper()))
     out = []
     for line in lines:
         if line in gone:
@@ -530,17 +553,11 @@ def doctor_drop_resize(lines):
         if line.startswith("W ") and \
                 (_get(line, "tid"), _get(line, "wseq")) in writes:
             continue
-        if line.startswith("T "):
-            n = sum(1 for l in gone if l.startswith("E ")
-                    and _get(l, "inwrite"))
-            line = _set(line, "evac_in_writes",
-                        _get(line, "evac_in_writes") - n)
-            for tag in "sed":
-                if re.search(rf"\b{tag}=", line):
-                    n = sum(1 for l in gone if l.startswith(tag.upper()))
-                    line = _set(line, tag, _get(line, tag) - n)
-            if re.search(r"\bw=", line):
-                line = _set(line, "w", _get(line, "w") - len(writes))
+        total = TOTAL.match(line.rstrip("\n"))
+        if total and total.group(1) in less:
+            line = (f"@{total.group(1)}: "
+                    f"{int(total.group(2)) - less[total.group(1)]}\n")
+            less.pop(total.group(1))  # the first print only
         out.append(line)
     return out
 
