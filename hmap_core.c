@@ -573,30 +573,28 @@ static inline unsigned long hmap_noverflow(const struct hmap_table *t)
  */
 static u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	__le64 w[2];
-	u64 h;
+	u64 lo, hi;
+	u32 h;
 
 	/*
 	 * Keys of 8 and 16 bytes go through the fixed-size entry points,
 	 * which give hsiphash() of the same bytes read as little-endian
 	 * words without its word loop and tail switch.
 	 */
-	if (key_len == sizeof(w[0])) {
-		memcpy(w, key, sizeof(w[0]));
-		h = hsiphash_2u32(lower_32_bits(le64_to_cpu(w[0])),
-				  upper_32_bits(le64_to_cpu(w[0])),
+	if (key_len == sizeof(lo)) {
+		lo = get_unaligned_le64(key);
+		h = hsiphash_2u32(lower_32_bits(lo), upper_32_bits(lo),
 				  &map->hash_key);
-	} else if (key_len == sizeof(w)) {
-		memcpy(w, key, sizeof(w));
-		h = hsiphash_4u32(lower_32_bits(le64_to_cpu(w[0])),
-				  upper_32_bits(le64_to_cpu(w[0])),
-				  lower_32_bits(le64_to_cpu(w[1])),
-				  upper_32_bits(le64_to_cpu(w[1])),
+	} else if (key_len == 2 * sizeof(lo)) {
+		lo = get_unaligned_le64(key);
+		hi = get_unaligned_le64((const u8 *)key + sizeof(lo));
+		h = hsiphash_4u32(lower_32_bits(lo), upper_32_bits(lo),
+				  lower_32_bits(hi), upper_32_bits(hi),
 				  &map->hash_key);
 	} else {
 		h = hsiphash(key, key_len, &map->hash_key);
 	}
-	return h << 32 | h;
+	return (u64)h << 32 | h;
 }
 
 /**
@@ -673,16 +671,16 @@ static inline const u8 *hmap_entry_value(const struct hmap_entry *e)
 	return e->data + e->key_len;
 }
 
-/* 8-byte keys, the common size, compare as one word, not by memcmp(). */
+/*
+ * 8-byte keys, the common size, compare as one word, not by memcmp(). Word
+ * loads, not memcpy() into a word: memcpy() of a constant size is not a
+ * builtin on every architecture (User-Mode Linux calls it).
+ */
 static inline bool hmap_key_equal(const u8 *a, const void *b, u32 len)
 {
-	u64 x, y;
-
-	if (len != sizeof(x))
+	if (len != sizeof(u64))
 		return !memcmp(a, b, len);
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x == y;
+	return get_unaligned((const u64 *)a) == get_unaligned((const u64 *)b);
 }
 
 static inline bool hmap_entry_matches(const struct hmap_entry *e, u64 hash,
@@ -1005,11 +1003,10 @@ static void hmap_slot_publish(struct hmap_bucket *b, unsigned int i,
  * Context: rcu_read_lock() or map->lock held.
  * Return: the entry, or NULL.
  */
-static struct hmap_entry *hmap_chain_find(struct hmap *map,
-					  struct hmap_bucket *b, u64 hash,
-					  const void *key, u32 key_len,
-					  unsigned int *slot,
-					  struct hmap_bucket **bucket)
+static __always_inline struct hmap_entry *
+hmap_chain_find(struct hmap *map, struct hmap_bucket *b, u64 hash,
+		const void *key, u32 key_len, unsigned int *slot,
+		struct hmap_bucket **bucket)
 {
 	u8 top = hmap_tophash(hash);
 	u64 tophashes, candidates;
@@ -1823,7 +1820,11 @@ static int hmap_copy_value(const struct hmap_entry *e, void *value,
 	*value_len = e->value_len;
 	if (e->value_len > room)
 		return -ENOSPC;
-	if (e->value_len)
+	/* 8-byte values, the common size, as one word (see hmap_key_equal()). */
+	if (e->value_len == sizeof(u64))
+		put_unaligned(get_unaligned((const u64 *)hmap_entry_value(e)),
+			      (u64 *)value);
+	else if (e->value_len)
 		memcpy(value, hmap_entry_value(e), e->value_len);
 	return 0;
 }

@@ -40,6 +40,12 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <asm/byteorder.h>
+/* 6.12 moved the unaligned accessors from asm/ to linux/ (see Kbuild). */
+#ifdef HMAP_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /*
  * Test hooks: KUnit static stubs redirect a few core functions while a

@@ -71,6 +71,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <asm/byteorder.h>
+#include <linux/unaligned.h>
 
 /*
  * What the kernel gets from those headers without naming it: errno

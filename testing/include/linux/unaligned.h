@@ -3,6 +3,7 @@
 #define _HMAP_USER_LINUX_UNALIGNED_H
 
 #include <string.h>
+#include <asm/byteorder.h>
 
 /* As the kernel's: through a packed struct. */
 #define get_unaligned(ptr) ({						\
@@ -15,5 +16,7 @@
 		(void *)(ptr);						\
 	__p->x = (val);							\
 } while (0)
+
+#define get_unaligned_le64(p)	le64_to_cpu(get_unaligned((const __le64 *)(p)))
 
 #endif
