@@ -71,6 +71,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
+#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
@@ -79,6 +80,7 @@
 #define BENCH_MAX_N		(4U << 20)
 #define BENCH_MAX_VSIZE		256U
 #define BENCH_MAX_THREADS	64U
+#define BENCH_MAX_MAPS		3U	/* hmap, rhashtable, rhashtable_hsiphash */
 #define BENCH_BUF_SIZE		(4U << 20)	/* each debugfs file */
 
 static char *workloads = "insert,lookup,delete,mixed";
@@ -88,7 +90,7 @@ MODULE_PARM_DESC(workloads,
 
 static char *maps = "hmap,rhashtable";
 module_param(maps, charp, 0444);
-MODULE_PARM_DESC(maps, "comma-separated maps to run, in order: hmap,rhashtable");
+MODULE_PARM_DESC(maps, "comma-separated maps to run: hmap,rhashtable,rhashtable_hsiphash (rhashtable keyed with hmap's hash)");
 
 static uint n = 10000;
 module_param(n, uint, 0444);
@@ -309,6 +311,7 @@ struct bmap;
 
 struct bmap_ops {
 	const char *name;
+	const struct rhashtable_params *rht_params;	/* rhashtable's */
 	int (*create)(struct bmap *m, bool composite);
 	void (*destroy)(struct bmap *m);
 	int (*insert)(struct bmap *m, const void *key, const void *value);
@@ -428,26 +431,46 @@ struct rb_obj {
 	u64 data[];		/* the key, then the value */
 };
 
-#define RB_PARAMS(klen) {					\
+/*
+ * The same rhashtable keyed with hmap's hash (maps=rhashtable_hsiphash):
+ * hsiphash() of the same little-endian words as hmap_hash(), the table's
+ * seed folded into the first, so a lookup's hash costs both maps alike
+ * and what is left between them is the table.
+ */
+static hsiphash_key_t rbs_key;
+
+static u32 rbs_hash(const void *data, u32 len, u32 seed)
+{
+	u64 lo = get_unaligned_le64(data) ^ seed, hi;
+
+	if (len == sizeof(lo))
+		return hsiphash_2u32(lower_32_bits(lo), upper_32_bits(lo),
+				     &rbs_key);
+	if (len != 2 * sizeof(lo))
+		return hsiphash(data, len, &rbs_key) ^ seed;
+	hi = get_unaligned_le64((const u8 *)data + sizeof(lo));
+	return hsiphash_4u32(lower_32_bits(lo), upper_32_bits(lo),
+			     lower_32_bits(hi), upper_32_bits(hi), &rbs_key);
+}
+
+#define RB_PARAMS(klen, hash) {					\
 	.head_offset = offsetof(struct rb_obj, node),		\
 	.key_offset = offsetof(struct rb_obj, data),		\
 	.key_len = (klen),					\
+	.hashfn = (hash),					\
 	.automatic_shrinking = true,				\
 }
 
-static const struct rhashtable_params rb_params8 = RB_PARAMS(8);
-static const struct rhashtable_params rb_params16 = RB_PARAMS(16);
-static const struct rhashtable_params rb_params32 = RB_PARAMS(32);
-
-static const struct rhashtable_params *rb_params_for(u32 klen)
-{
-	return klen == 8 ? &rb_params8 : klen == 16 ? &rb_params16 :
-	       &rb_params32;
-}
+static const struct rhashtable_params rb_params8 = RB_PARAMS(8, NULL);
+static const struct rhashtable_params rb_params16 = RB_PARAMS(16, NULL);
+static const struct rhashtable_params rb_params32 = RB_PARAMS(32, NULL);
+static const struct rhashtable_params rbs_params8 = RB_PARAMS(8, rbs_hash);
+static const struct rhashtable_params rbs_params16 = RB_PARAMS(16, rbs_hash);
+static const struct rhashtable_params rbs_params32 = RB_PARAMS(32, rbs_hash);
 
 static int rb_create(struct bmap *m, bool composite)
 {
-	struct rhashtable_params p = *rb_params_for(m->ksize);
+	struct rhashtable_params p = *m->ops->rht_params;
 
 	if (m->size_hint)
 		p.nelem_hint = m->size_hint;
@@ -526,50 +549,29 @@ static __always_inline int rb_remove(struct bmap *m, const void *key,
 	return err;
 }
 
-static int rb_insert8(struct bmap *m, const void *key, const void *value)
-{
-	return rb_insert(m, key, value, rb_params8);
+/* Each function with its params constant, so rhashtable's fast paths inline. */
+#define RB_FUNCS(prefix, klen)						\
+static int prefix##_insert##klen(struct bmap *m, const void *key,	\
+				 const void *value)			\
+{									\
+	return rb_insert(m, key, value, prefix##_params##klen);		\
+}									\
+static int prefix##_lookup##klen(struct bmap *m, const void *key,	\
+				 void *value)				\
+{									\
+	return rb_lookup(m, key, value, prefix##_params##klen);		\
+}									\
+static int prefix##_remove##klen(struct bmap *m, const void *key)	\
+{									\
+	return rb_remove(m, key, prefix##_params##klen);		\
 }
 
-static int rb_lookup8(struct bmap *m, const void *key, void *value)
-{
-	return rb_lookup(m, key, value, rb_params8);
-}
-
-static int rb_remove8(struct bmap *m, const void *key)
-{
-	return rb_remove(m, key, rb_params8);
-}
-
-static int rb_insert16(struct bmap *m, const void *key, const void *value)
-{
-	return rb_insert(m, key, value, rb_params16);
-}
-
-static int rb_lookup16(struct bmap *m, const void *key, void *value)
-{
-	return rb_lookup(m, key, value, rb_params16);
-}
-
-static int rb_remove16(struct bmap *m, const void *key)
-{
-	return rb_remove(m, key, rb_params16);
-}
-
-static int rb_insert32(struct bmap *m, const void *key, const void *value)
-{
-	return rb_insert(m, key, value, rb_params32);
-}
-
-static int rb_lookup32(struct bmap *m, const void *key, void *value)
-{
-	return rb_lookup(m, key, value, rb_params32);
-}
-
-static int rb_remove32(struct bmap *m, const void *key)
-{
-	return rb_remove(m, key, rb_params32);
-}
+RB_FUNCS(rb, 8)
+RB_FUNCS(rb, 16)
+RB_FUNCS(rb, 32)
+RB_FUNCS(rbs, 8)
+RB_FUNCS(rbs, 16)
+RB_FUNCS(rbs, 32)
 
 static void rb_info(struct bmap *m, struct bmap_info *info)
 {
@@ -609,20 +611,36 @@ static long rb_walk(struct bmap *m)
 	return count;
 }
 
-#define RB_OPS(klen) {				\
-	.name = "rhashtable",			\
-	.create = rb_create,			\
-	.destroy = rb_destroy,			\
-	.insert = rb_insert##klen,		\
-	.lookup = rb_lookup##klen,		\
-	.remove = rb_remove##klen,		\
-	.info = rb_info,			\
-	.walk = rb_walk,			\
+#define RB_OPS(mapname, prefix, klen) {		\
+	.name = (mapname),				\
+	.rht_params = &prefix##_params##klen,		\
+	.create = rb_create,				\
+	.destroy = rb_destroy,				\
+	.insert = prefix##_insert##klen,		\
+	.lookup = prefix##_lookup##klen,		\
+	.remove = prefix##_remove##klen,		\
+	.info = rb_info,				\
+	.walk = rb_walk,				\
 }
 
-static const struct bmap_ops rb_ops8 = RB_OPS(8);
-static const struct bmap_ops rb_ops16 = RB_OPS(16);
-static const struct bmap_ops rb_ops32 = RB_OPS(32);
+/* By key size: 8, 16, 32 bytes. */
+static const struct bmap_ops rb_ops[] = {
+	RB_OPS("rhashtable", rb, 8),
+	RB_OPS("rhashtable", rb, 16),
+	RB_OPS("rhashtable", rb, 32),
+};
+
+static const struct bmap_ops rbs_ops[] = {
+	RB_OPS("rhashtable_hsiphash", rbs, 8),
+	RB_OPS("rhashtable_hsiphash", rbs, 16),
+	RB_OPS("rhashtable_hsiphash", rbs, 32),
+};
+
+/* rhashtable's ops for @klen-byte keys (8, 16 or 32), jhash or hsiphash. */
+static const struct bmap_ops *rb_ops_for(bool hsiphash, u32 klen)
+{
+	return &(hsiphash ? rbs_ops : rb_ops)[klen == 8 ? 0 : klen == 16 ? 1 : 2];
+}
 
 /* Wait until the map has no resize in flight; return how long that took. */
 static u64 bmap_settle(struct bmap *m)
@@ -1001,7 +1019,8 @@ struct bench_thread {
 	u64 hits, reads, writes, errors;
 	u32 *rlat, *wlat;
 	u64 nrlat, nwlat, cap_rlat, cap_wlat;
-	u64 map_cycles[2], map_ops[2], map_hits[2];
+	u64 map_cycles[BENCH_MAX_MAPS], map_ops[BENCH_MAX_MAPS];
+	u64 map_hits[BENCH_MAX_MAPS];
 };
 
 /*
@@ -1553,7 +1572,7 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 {
 	unsigned int nthreads = bench_threads(), k, live = 0;
 	u64 stride = max(1U, DIV_ROUND_UP(n, max(points, 1U)));
-	struct bmap ms[2], *mp[2];
+	struct bmap ms[BENCH_MAX_MAPS], *mp[BENCH_MAX_MAPS];
 	u64 *buckets = NULL;
 	u32 *lat = NULL;
 	int err = 0;
@@ -1581,7 +1600,8 @@ static int bench_maps(const struct bmap_ops **ops, unsigned int nmaps)
 	if (bench_has(workloads, "composite")) {
 		for (k = 0; k < nmaps && !err; k++) {
 			struct bmap m = {
-				.ops = ops[k] == &hm_ops ? ops[k] : &rb_ops8,
+				.ops = ops[k] == &hm_ops ? ops[k] :
+				       rb_ops_for(ops[k]->rht_params->hashfn, 8),
 				.ksize = 8,
 			};
 
@@ -1644,8 +1664,8 @@ static int bench_buf_init(struct bench_buf *b, const char *name)
 
 static int __init hmap_bench_init(void)
 {
-	const struct bmap_ops *rb_ops;
 	bool hm = bench_has(maps, "hmap"), rb = bench_has(maps, "rhashtable");
+	bool rbs = bench_has(maps, "rhashtable_hsiphash");
 	int err;
 
 	if (n < 16 || n > BENCH_MAX_N || value_size > BENCH_MAX_VSIZE ||
@@ -1654,7 +1674,7 @@ static int __init hmap_bench_init(void)
 		       BENCH_MAX_N, BENCH_MAX_VSIZE);
 		return -EINVAL;
 	}
-	rb_ops = key_size == 8 ? &rb_ops8 : key_size == 16 ? &rb_ops16 : &rb_ops32;
+	get_random_bytes(&rbs_key, sizeof(rbs_key));
 
 	bench_dir = debugfs_create_dir("hmap_bench", NULL);
 	err = bench_buf_init(&results, "results");
@@ -1673,16 +1693,20 @@ static int __init hmap_bench_init(void)
 		     bench_khz);
 	bench_noise();
 	for (bench_run = 0; bench_run < max(runs, 1U); bench_run++) {
-		const struct bmap_ops *order[2];
+		const struct bmap_ops *order[BENCH_MAX_MAPS];
 		unsigned int nmaps = 0;
 
-		/* Alternate the order, so neither map always runs first. */
+		/* Alternate the order, so no map always runs first. */
 		if (rb && (bench_run & 1))
-			order[nmaps++] = rb_ops;
+			order[nmaps++] = rb_ops_for(false, key_size);
+		if (rbs && (bench_run & 1))
+			order[nmaps++] = rb_ops_for(true, key_size);
 		if (hm)
 			order[nmaps++] = &hm_ops;
+		if (rbs && !(bench_run & 1))
+			order[nmaps++] = rb_ops_for(true, key_size);
 		if (rb && !(bench_run & 1))
-			order[nmaps++] = rb_ops;
+			order[nmaps++] = rb_ops_for(false, key_size);
 		err = bench_maps(order, nmaps);
 		if (err)
 			break;

@@ -182,11 +182,12 @@ def paired(hs, ps, metric):
     pv = [r[metric] for r in ps if isinstance(r.get(metric), (int, float))]
     if not hv or not pv:
         return None
-    by_run = {r.get("run"): r[metric] for r in ps
+    # A run is named by its module load (tag) and its number in it.
+    by_run = {(r.get("tag"), r.get("run")): r[metric] for r in ps
               if isinstance(r.get(metric), (int, float))}
-    ratios = [r[metric] / by_run[r.get("run")] for r in hs
+    ratios = [r[metric] / by_run[(r.get("tag"), r.get("run"))] for r in hs
               if isinstance(r.get(metric), (int, float)) and
-              by_run.get(r.get("run"))]
+              by_run.get((r.get("tag"), r.get("run")))]
     if not ratios:
         pm = statistics.median(pv)
         ratios = [statistics.median(hv) / pm] if pm else []
@@ -223,7 +224,8 @@ def kernel_table(recs):
         label = "%s n=%s k%sv%s t%s" % (workload, fmt(h.get("n")),
                                         h.get("ksize"), h.get("vsize"),
                                         h.get("threads", 1) or 1)
-        for peer in ("rhashtable", "test_rhashtable"):
+        for peer in ("rhashtable", "rhashtable_hsiphash",
+                     "test_rhashtable"):
             pkey = (guest, workload, peer) + key[3:]
             if workload == "composite":
                 pkey = (guest, workload, peer, h.get("n"), 8, 0, None)

@@ -152,6 +152,9 @@ guest_main() {
 	case "$plan" in
 	quick)
 		kbench k8v8-2k n=2000 lookup_ops=20000 mixed_cycles=1
+		kbench k8v8-2k-hsiphash n=2000 lookup_ops=20000 \
+			workloads=insert,lookup,lookup_chain \
+			maps=hmap,rhashtable,rhashtable_hsiphash
 		kbench composite n=2000 workloads=composite runs=2
 		kbench hash-k8 workloads=hash lookup_ops=100000
 		test_rhashtable 2000 2
@@ -165,6 +168,23 @@ guest_main() {
 			lookup_ops=200000
 		kbench k32v64-1m n=1000000 ksize=32 vsize=64 runs=5 \
 			workloads=insert,lookup,delete lookup_ops=200000
+		# Lookups against rhashtable keyed with hmap's own hash
+		# (hsiphash) beside its usual jhash2, and one lookup at a time
+		# (lookup_chain): what the hash costs a lookup, apart from the
+		# table (docs/benchmarks.md, "Lookups and the hash").
+		for kv in 8:8 32:64; do
+			k=${kv%:*} v=${kv#*:}
+			kbench "k${k}v$v-100k-hsiphash" n=100000 ksize="$k" \
+				vsize="$v" runs=5 \
+				workloads=insert,lookup,lookup_chain \
+				maps=hmap,rhashtable,rhashtable_hsiphash \
+				lookup_ops=400000
+			kbench "k${k}v$v-1m-hsiphash" n=1000000 ksize="$k" \
+				vsize="$v" runs=3 \
+				workloads=insert,lookup,lookup_chain \
+				maps=hmap,rhashtable,rhashtable_hsiphash \
+				lookup_ops=400000
+		done
 		kbench composite n=50000 workloads=composite runs=5
 		# The hash alone, three times per key size: a lookup's part.
 		for k in 8 16 32; do
