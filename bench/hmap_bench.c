@@ -573,6 +573,19 @@ RB_FUNCS(rbs, 8)
 RB_FUNCS(rbs, 16)
 RB_FUNCS(rbs, 32)
 
+/*
+ * What rhashtable's bucket array takes from the allocator, counted as hmap
+ * counts its own (and its objects, in rb_info()): kvmalloc() serves it from
+ * kmalloc(), rounded up to a power of two, below KMALLOC_MAX_SIZE.
+ */
+static size_t rb_table_bytes(const struct bucket_table *tbl)
+{
+	size_t size = struct_size(tbl, buckets, tbl->size);
+
+	return is_vmalloc_addr(tbl) ? PAGE_ALIGN(size) :
+				      kmalloc_size_roundup(size);
+}
+
 static void rb_info(struct bmap *m, struct bmap_info *info)
 {
 	const struct bucket_table *tbl;
@@ -580,12 +593,12 @@ static void rb_info(struct bmap *m, struct bmap_info *info)
 	rcu_read_lock();
 	tbl = rht_dereference_rcu(m->ht.tbl, &m->ht);
 	info->buckets = tbl->size;
-	info->bytes = sizeof(*tbl) + tbl->size * sizeof(tbl->buckets[0]);
+	info->bytes = rb_table_bytes(tbl);
 	info->resizing = rcu_access_pointer(tbl->future_tbl) ||
 			 work_pending(&m->ht.run_work);
 	rcu_read_unlock();
 	info->count = atomic_read(&m->ht.nelems);
-	info->bytes += info->count * m->obj_size;
+	info->bytes += info->count * kmalloc_size_roundup(m->obj_size);
 	info->resizes = 0;
 }
 
