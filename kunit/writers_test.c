@@ -281,8 +281,11 @@ static void wr_own_op(struct wr_writer *w, bool grow)
 }
 
 /*
- * Stops when told to, but not before a grow phase and a shrink phase
- * (unless a problem or its last value stopped it first).
+ * Stops when told to, but only at the end of a shrink phase, and not
+ * before a grow phase and a shrink phase (unless a problem or its last
+ * value stopped it first): a writer faster than the others would
+ * otherwise be growing the map again while they shrink it, and under a
+ * slow kernel (KCSAN) the map could end the run without one shrink.
  */
 static int wr_writer_fn(void *data)
 {
@@ -295,7 +298,8 @@ static int wr_writer_fn(void *data)
 		idle = atomic_read(&w->c->problems) ||
 		       w->next >= WR_MAX_VALUES - 1;
 		if (kthread_should_stop() &&
-		    (idle || w->ops >= 2 * WR_PHASE_OPS))
+		    (idle || (w->ops >= 2 * WR_PHASE_OPS &&
+			      w->ops % (2 * WR_PHASE_OPS) == 0)))
 			break;
 		if (idle) {
 			usleep_range(1000, 2000);
