@@ -700,13 +700,14 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
 }
 
 /*
- * A dump copies records to the user through a kernel bounce buffer, so the
- * core never holds its lock across a user copy. The buffer is allocated
- * only once the first record is at hand (not while waiting for the lock),
- * starts small and grows as records need: up to HMAP_DUMP_BOUNCE_MAX, or
- * beyond that to hold a single group of records that needs it (entries of
- * one dump position cannot be split between calls), but never beyond the
- * room left in the user's buffer.
+ * A dump copies records to the user through a kernel bounce buffer, one
+ * core call's worth at a time, so that the cursor moves only past records
+ * the user got (a user copy may fault) and a drain has the records it
+ * removes at hand. The buffer is allocated only once the first record is
+ * at hand, starts small and grows as records need: up to
+ * HMAP_DUMP_BOUNCE_MAX, or beyond that to hold a single group of records
+ * that needs it (entries of one dump position cannot be split between
+ * calls), but never beyond the room left in the user's buffer.
  */
 #define HMAP_DUMP_BOUNCE_MIN	SZ_4K
 #define HMAP_DUMP_BOUNCE_MAX	SZ_64K

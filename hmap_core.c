@@ -225,6 +225,9 @@
 /* Small-table buckets one hmap_dump() call visits at most. */
 #define HMAP_DUMP_MAX_RANGES	1024
 
+/* The least a dump allocates for its copies of a range's entries. */
+#define HMAP_DUMP_DATA_MIN	512
+
 /*
  * The largest B: kvmalloc() refuses arrays over INT_MAX bytes, and
  * 2^24 buckets of 81 bytes (bucket and evacuated flag) take 1.36 GB. A map
@@ -2573,22 +2576,48 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
 /* One entry found by a dump, with its place in dump order. */
 struct hmap_dump_slot {
 	u64 order;
-	const struct hmap_entry *e;
+	const struct hmap_entry *e;	/* a copy, in the set's @data */
 };
 
 /*
- * The entries of one dump range at or after the cursor, and room to hand
- * one group of them (equal order) to the caller's emit function.
+ * The entries of one dump range at or after the cursor, copied out under
+ * the range's stripe (hmap_dump_collect()), and room to hand one group of
+ * them (equal order) to the caller's emit function.
  */
 struct hmap_dump_set {
 	u64 from;
 	size_t n;
 	size_t cap;
+	size_t data_used;
+	size_t data_cap;
+	u8 *data;
 	struct hmap_dump_slot *items;
 	struct hmap_dump_item *group;
 	struct hmap_dump_slot stack[16];
 	struct hmap_dump_item group_stack[16];
 };
+
+/*
+ * Copy entry @e into @set if it has room; count it and its bytes either
+ * way, so that a set too small is known and made large enough. Copies are
+ * 8-byte aligned, as entries are.
+ */
+static void hmap_dump_copy(struct hmap_dump_set *set, const struct hmap_entry *e,
+			   u64 order)
+{
+	size_t size = hmap_entry_size(e->key_len, e->value_len);
+	struct hmap_entry *copy;
+
+	if (set->n < set->cap && set->data_used + size <= set->data_cap) {
+		copy = (struct hmap_entry *)(set->data + set->data_used);
+		memcpy(copy, e, size);
+		set->items[set->n] = (struct hmap_dump_slot) {
+			.order = order, .e = copy,
+		};
+	}
+	set->n++;
+	set->data_used += ALIGN(size, sizeof(u64));
+}
 
 static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
 			    struct hmap_dump_set *set)
@@ -2597,19 +2626,14 @@ static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
 	unsigned int i;
 	u64 order;
 
-	for (; b; b = hmap_deref_locked(map, b->overflow)) {
+	for (; b; b = rcu_dereference(b->overflow)) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
 			if (!hmap_slot_used(b->tophash[i]))
 				continue;
-			e = hmap_deref_locked(map, b->slots[i]);
+			e = rcu_dereference(b->slots[i]);
 			order = hmap_dump_order(e->hash);
-			if (order < set->from)
-				continue;
-			if (set->n < set->cap)
-				set->items[set->n] = (struct hmap_dump_slot) {
-					.order = order, .e = e,
-				};
-			set->n++;
+			if (order >= set->from)
+				hmap_dump_copy(set, e, order);
 		}
 	}
 }
@@ -2620,9 +2644,9 @@ static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
  * chain not yet evacuated, or the new chains it went to.
  */
 static void hmap_dump_range(struct hmap *map, struct hmap_table *t,
-			    unsigned long b, struct hmap_dump_set *set)
+			    struct hmap_table *old, unsigned long b,
+			    struct hmap_dump_set *set)
 {
-	struct hmap_table *old = hmap_deref_locked(map, t->old);
 	unsigned long j;
 
 	if (!old) {
@@ -2647,6 +2671,8 @@ static void hmap_dump_set_init(struct hmap_dump_set *set)
 	set->items = set->stack;
 	set->group = set->group_stack;
 	set->cap = ARRAY_SIZE(set->stack);
+	set->data = NULL;
+	set->data_cap = 0;
 }
 
 static void hmap_dump_set_free(struct hmap_dump_set *set)
@@ -2655,7 +2681,38 @@ static void hmap_dump_set_free(struct hmap_dump_set *set)
 		kvfree(set->items);
 	if (set->group != set->group_stack)
 		kvfree(set->group);
+	kvfree(set->data);
 	hmap_dump_set_init(set);
+}
+
+/*
+ * Make @set large enough for the entries and bytes the last collection
+ * counted (set->n, set->data_used). Return 0 or -ENOMEM.
+ */
+static int hmap_dump_set_grow(struct hmap_dump_set *set)
+{
+	if (set->n > set->cap) {
+		if (set->items != set->stack)
+			kvfree(set->items);
+		if (set->group != set->group_stack)
+			kvfree(set->group);
+		set->cap = set->n;
+		set->items = kvmalloc_array(set->cap, sizeof(*set->items),
+					    GFP_KERNEL_ACCOUNT);
+		set->group = kvmalloc_array(set->cap, sizeof(*set->group),
+					    GFP_KERNEL_ACCOUNT);
+	}
+	if (set->data_used > set->data_cap) {
+		kvfree(set->data);
+		set->data_cap = max3(set->data_used, 2 * set->data_cap,
+				     (size_t)HMAP_DUMP_DATA_MIN);
+		set->data = kvmalloc(set->data_cap, GFP_KERNEL_ACCOUNT);
+	}
+	if (!set->items || !set->group || !set->data) {
+		hmap_dump_set_free(set);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int hmap_dump_order_cmp(const void *a, const void *b)
@@ -2691,35 +2748,50 @@ static void hmap_dump_sort(struct hmap_dump_slot *items, size_t n)
 }
 
 /*
- * Collect and sort the entries of range @b at or after set->from. The range
- * is read under its stripe (invariant 7: it is chain @b of the current
- * array when no resize is in flight), and read again into a larger set if
- * it did not fit; inserts may have made it larger meanwhile, but they are
- * few per range.
+ * Collect and sort the entries at or after set->from of the range the
+ * cursor is in, one chain of the smaller array in flight, and set
+ * *@span_mask to the span of dump order the range covers. The range is
+ * read under its stripe with the arrays checked current (invariant 7: no
+ * chain of it changes meanwhile) and copied out, so no entry of the map is
+ * used once the stripe is let go; writers may free it. A set too small is
+ * made larger and the range read again; inserts may have made it larger
+ * meanwhile, but they are few per range.
  */
-static int hmap_dump_collect(struct hmap *map, struct hmap_table *t,
-			     unsigned long b, struct hmap_dump_set *set)
+static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
+			     u64 *span_mask)
 {
-	spinlock_t *stripe = hmap_stripe(map, b);
+	struct hmap_table *t, *old;
+	spinlock_t *stripe;	/* the range's chains' lock */
+	unsigned int log2;
+	unsigned long b;
+	bool arrays_current;
+	int ret;
 
 	for (;;) {
+		rcu_read_lock();
+		t = rcu_dereference(map->table);
+		old = rcu_dereference(t->old);
+		log2 = old ? min(old->log2, t->log2) : t->log2;
+		b = hmap_dump_order(set->from) & ((1UL << log2) - 1);
+		stripe = hmap_stripe(map, b);
 		set->n = 0;
+		set->data_used = 0;
 		spin_lock(stripe);
-		hmap_dump_range(map, t, b, set);
+		arrays_current = rcu_access_pointer(map->table) == t &&
+				 rcu_access_pointer(t->old) == old;
+		if (arrays_current)
+			hmap_dump_range(map, t, old, b, set);
 		spin_unlock(stripe);
-		if (set->n <= set->cap)
+		rcu_read_unlock();
+		if (!arrays_current)
+			continue;
+		if (set->n <= set->cap && set->data_used <= set->data_cap)
 			break;
-		hmap_dump_set_free(set);
-		set->cap = set->n;
-		set->items = kvmalloc_array(set->cap, sizeof(*set->items),
-					    GFP_KERNEL_ACCOUNT);
-		set->group = kvmalloc_array(set->cap, sizeof(*set->group),
-					    GFP_KERNEL_ACCOUNT);
-		if (!set->items || !set->group) {
-			hmap_dump_set_free(set);
-			return -ENOMEM;
-		}
+		ret = hmap_dump_set_grow(set);
+		if (ret)
+			return ret;
 	}
+	*span_mask = log2 ? ~0ULL >> log2 : ~0ULL;
 	hmap_dump_sort(set->items, set->n);
 	return 0;
 }
@@ -2768,19 +2840,15 @@ static int hmap_dump_step(struct hmap *map, struct hmap_cursor *cursor,
 			  struct hmap_dump_set *set, hmap_dump_fn emit,
 			  void *arg, int *emitted)
 {
-	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	struct hmap_table *old = hmap_deref_locked(map, t->old);
-	unsigned int log2 = old ? min(old->log2, t->log2) : t->log2;
-	u64 span_mask = log2 ? ~0ULL >> log2 : ~0ULL;
-	u64 end = (cursor->pos | span_mask) + 1;
+	u64 span_mask, end;
 	size_t taken;
 	int ret;
 
 	set->from = cursor->pos;
-	ret = hmap_dump_collect(map, t, hmap_dump_order(cursor->pos) &
-				((1UL << log2) - 1), set);
+	ret = hmap_dump_collect(map, set, &span_mask);
 	if (ret)
 		return ret;
+	end = (cursor->pos | span_mask) + 1;
 	ret = hmap_dump_emit(set, emit, arg, &taken, emitted);
 	if (taken < set->n) {
 		/* Declined or failed: the cursor points at what was not taken. */
@@ -2808,12 +2876,14 @@ static int hmap_dump_step(struct hmap *map, struct hmap_cursor *cursor,
  * range of that order whatever B is, so the cursor, a position in that
  * order, stays valid across grows, shrinks and rebuilds between calls, and
  * every key present for the whole scan is returned exactly once. Entries
- * with equal hashes are handed over together. A call visits at most
- * HMAP_DUMP_MAX_RANGES ranges, and holds map->lock for one range at a
- * time, so a long dump never keeps writers waiting for more than one
- * range; a call may thus return 0 without the scan being done.
+ * with equal hashes are handed over together. A range is one chain of the
+ * smaller array in flight; its entries are copied out under its stripe,
+ * which a dump holds for that copy alone, and handed to @emit with no lock
+ * held, so @emit may sleep and may call into the map. A call visits at
+ * most HMAP_DUMP_MAX_RANGES ranges; it may thus return 0 without the scan
+ * being done.
  *
- * Context: Process context; takes map->lock per range; may sleep.
+ * Context: Process context; takes one stripe at a time; may sleep.
  * Return: the number of entries @emit took (cursor->done is set once the
  * scan has covered the map), or a negative errno from @emit or -ENOMEM;
  * the cursor then points at the first entry not taken.
@@ -2829,9 +2899,7 @@ int hmap_dump(struct hmap *map, struct hmap_cursor *cursor, hmap_dump_fn emit,
 		return 0;
 	hmap_dump_set_init(&set);
 	for (ranges = 0; ranges < HMAP_DUMP_MAX_RANGES && !ret; ranges++) {
-		mutex_lock(&map->lock);
 		ret = hmap_dump_step(map, cursor, &set, emit, arg, &emitted);
-		mutex_unlock(&map->lock);
 		cond_resched();
 	}
 	hmap_dump_set_free(&set);

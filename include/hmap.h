@@ -97,7 +97,8 @@ struct hmap_stats {
  * @key_len: bytes at @key.
  * @value_len: bytes at @value.
  *
- * Valid only during the call of the &hmap_dump_fn that receives it.
+ * Valid only during the call of the &hmap_dump_fn that receives it: @key
+ * and @value point into the dump's own copy of the entry.
  */
 struct hmap_dump_item {
 	const void *key;
@@ -116,8 +117,10 @@ struct hmap_dump_item {
  * A position cannot be split across calls: the function takes all of
  * @items or none.
  *
- * Context: called with the map's writer lock held, so it must not call into
- * the map, and should be quick; it may sleep (e.g. to allocate).
+ * Context: called with no lock of the map held, on copies of the entries
+ * taken under their chain's lock: it may sleep (to allocate, to copy to
+ * user space) and may call into the map, even to change the keys it is
+ * handed.
  * Return: 0 when it took @items; HMAP_DUMP_FULL when it did not (the dump
  * stops, and the cursor points at @items); a negative errno to abort the
  * dump, which hmap_dump() then returns.

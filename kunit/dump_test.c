@@ -10,6 +10,7 @@
  * HMAP_DUMP_FULL when a group does not fit.
  */
 #include <kunit/test.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -593,6 +594,111 @@ static void hmap_dump_equal_hashes(struct kunit *test)
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
+/**
+ * struct rewrite_run - a dump whose emit function changes the map
+ * @map: the map dumped.
+ * @n: keys 0..@n - 1 of STABLE_SET, each with a value of generation 0.
+ * @seen: times each key was handed over.
+ * @bad: items that were not a key of the set, or whose value was not the
+ *	one the key had when the dump copied it, or writes that failed.
+ */
+struct rewrite_run {
+	struct hmap *map;
+	u32 n;
+	u16 *seen;
+	u32 bad;
+};
+
+/*
+ * Update each key handed over to generation 1, delete the odd ones, wait
+ * until the entries those writes replaced are freed, and only then read
+ * the items: they must still hold generation 0, the dump's own copy
+ * (KASAN reports a read of a freed entry).
+ */
+static int rewrite_emit(void *arg, const struct hmap_dump_item *items,
+			unsigned int n)
+{
+	struct rewrite_run *r = arg;
+	const struct hmap_dump_item *it;
+	u8 value[KH_VAL_MAX];
+	struct kh_key k;
+	u32 len;
+
+	for (it = items; it < items + n; it++) {
+		if (it->key_len != sizeof(k)) {
+			r->bad++;
+			continue;
+		}
+		memcpy(&k, it->key, sizeof(k));
+		if (k.set != STABLE_SET || k.id >= r->n) {
+			r->bad++;
+			continue;
+		}
+		r->seen[k.id]++;
+		len = kh_fill_value(value, k.set, k.id, 1);
+		if (hmap_insert(r->map, &k, sizeof(k), value, len,
+				HMAP_PUT_EXIST))
+			r->bad++;
+		if ((k.id & 1) && hmap_delete(r->map, &k, sizeof(k)))
+			r->bad++;
+	}
+	kvfree_rcu_barrier();
+	for (it = items; it < items + n; it++)
+		if (it->key_len == sizeof(k) &&
+		    !kh_value_ok(it->value, it->value_len, STABLE_SET,
+				 ((const struct kh_key *)it->key)->id, 0))
+			r->bad++;
+	return 0;
+}
+
+/*
+ * The emit function holds no lock of the map and is handed copies: it may
+ * update and delete the very keys it is handed, and what it is handed
+ * stays whole after the map has freed the entries.
+ */
+static void hmap_dump_emit_writes(struct kunit *test)
+{
+	struct rewrite_run r = { .n = 40 };
+	struct hmap_cursor cur = { };
+	u8 value[KH_VAL_MAX];
+	struct kh_key k;
+	u32 id, len;
+	int ret;
+
+	r.map = kh_create(test, 100, sizeof(k), KH_VAL_MAX, 0);
+	r.seen = kunit_kcalloc(test, r.n, sizeof(*r.seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r.seen);
+	for (id = 0; id < r.n; id++) {
+		k = kh_key(STABLE_SET, id);
+		len = kh_fill_value(value, STABLE_SET, id, 0);
+		KUNIT_ASSERT_EQ(test, hmap_insert(r.map, &k, sizeof(k), value,
+						  len, HMAP_PUT_NOEXIST), 0);
+	}
+	while (!cur.done) {
+		ret = hmap_dump(r.map, &cur, rewrite_emit, &r);
+		KUNIT_ASSERT_GE_MSG(test, ret, 0, "hmap_dump: %d", ret);
+	}
+	KUNIT_EXPECT_EQ(test, r.bad, 0);
+	for (id = 0; id < r.n; id++) {
+		KUNIT_EXPECT_EQ_MSG(test, r.seen[id], 1, "key %u", id);
+		k = kh_key(STABLE_SET, id);
+		len = sizeof(value);
+		ret = hmap_lookup(r.map, &k, sizeof(k), value, &len);
+		if (id & 1) {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOENT, "key %u", id);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "key %u", id);
+		if (!ret)
+			KUNIT_EXPECT_TRUE_MSG(test, kh_value_ok(value, len,
+								STABLE_SET,
+								id, 1),
+					      "key %u", id);
+	}
+	KUNIT_EXPECT_EQ(test, kh_stats(r.map).count, r.n / 2);
+	KH_ASSERT_CONSISTENT(test, r.map);
+}
+
 static struct kunit_case hmap_dump_cases[] = {
 	KUNIT_CASE(hmap_dump_format),
 	KUNIT_CASE_PARAM(hmap_dump_abort, abort_modes_gen_params),
@@ -600,6 +706,7 @@ static struct kunit_case hmap_dump_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(hmap_dump_moving, moving_cases_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hmap_dump_equal_hashes, collide_modes_gen_params),
+	KUNIT_CASE(hmap_dump_emit_writes),
 	{}
 };
 

@@ -14,6 +14,7 @@
 			     __x < __y ? __x : __y; })
 #define max_t(type, x, y) ({ type __x = (x); type __y = (y);		\
 			     __x > __y ? __x : __y; })
+#define max3(x, y, z)		max(max(x, y), z)
 #define clamp(val, lo, hi)	min(max(val, lo), hi)
 #define clamp_t(type, val, lo, hi) min_t(type, max_t(type, val, lo), hi)
 #define swap(a, b) do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
