@@ -65,30 +65,33 @@
  * every key of a chain shares the chain's low B bits of hash, and during a
  * resize an old chain and the new chains it splits into (a grow) or
  * merges into (a shrink) share the smaller array's, so one stripe covers
- * every chain a key's write or its chain's evacuation touches. An insert
- * of a new key takes nothing else (hmap_insert_fast()): during a resize it
- * evacuates its key's old chain under that stripe, then one more chain
- * under that chain's stripe, handed out by hmap_claim_chain() so that
- * parallel writers move different chains (Java's ConcurrentHashMap hands
- * out bins to helping writers the same way); the write whose step brings
- * the evacuation mark to the end takes map->lock to end the resize
- * (hmap_finish_resize()). Writes that start a resize or ask for a spare
- * array, updates and removals take map->lock, the slow path, and then the
- * stripe of each chain they change. Updates and removals stay on the slow
- * path because they free entries: a dump hands entries to its caller
- * under map->lock alone, outside any RCU read section (its emit function
- * may sleep), and map->lock is what keeps them alive. Nothing is
- * allocated or freed under a stripe: entries are allocated before it is
- * taken; a step that needs overflow buckets lets go, allocates them and
- * tries again (struct hmap_spares); entries a write removes are freed
- * after. The evacuation mark moves under map->resize_lock, taken inside
- * a stripe, and only by the step on the chain at the mark
- * (hmap_chain_moved()); the next chain to hand out is an atomic
+ * every chain a key's write or its chain's evacuation touches. An
+ * insert, an update and a removal take nothing else (hmap_insert_fast(),
+ * hmap_remove_fast()): during a resize the write evacuates its key's old
+ * chain under that stripe, then one more chain under that chain's stripe,
+ * handed out by hmap_claim_chain() so that parallel writers move
+ * different chains (Java's ConcurrentHashMap hands out bins to helping
+ * writers the same way); the write whose step brings the evacuation mark
+ * to the end takes map->lock to end the resize (hmap_finish_resize()).
+ * Writes that start a resize or ask for a spare array take map->lock, the
+ * slow path, and then the stripe of each chain they change; a removal
+ * that leaves a shrink or a rebuild due takes it after its change, to
+ * start that. Entries an update or a removal takes out of the map are
+ * freed after a grace period (invariant 5), and no one but a lookup uses
+ * an entry outside its stripe: a dump copies a range's entries out under
+ * the range's stripe and hands its caller the copies
+ * (hmap_dump_collect()). Nothing is allocated or freed under a stripe:
+ * entries are allocated before it is taken; a step that needs overflow
+ * buckets lets go, allocates them and tries again (struct hmap_spares);
+ * entries taken out are handed to RCU once it is let go. The evacuation
+ * mark moves under map->resize_lock, taken inside a stripe, and only by
+ * the step on the chain at the mark (hmap_chain_moved()); the next chain
+ * to hand out is an atomic
  * (hmap_claim_chain()), and each stripe counts the steps made under it
  * (struct hmap_resize_counts), so writes moving chains above the mark
  * share no lock and no counter. The count is an atomic: max_entries
  * stays exact (an insert reserves its place with atomic_long_add_unless()
- * under the stripe), but parallel inserts may take it past a resize
+ * under the stripe), but parallel writes may take it past a resize
  * threshold by one entry per writer before a write sees the threshold
  * crossed and takes the slow path that starts the resize.
  *
@@ -1073,8 +1076,7 @@ struct hmap_chain_spot {
  * first free slot on the way (it comes before any EMPTY_REST mark, where
  * the walk may stop).
  *
- * Context: the chain's stripe held, or map->lock with no stripe-only writer
- * able to change it.
+ * Context: the chain's stripe held.
  * Return: the entry with @e's key, or NULL.
  */
 static struct hmap_entry *hmap_chain_probe(struct hmap *map,
@@ -1762,7 +1764,7 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 static void hmap_mark_empty_rest(struct hmap *map, struct hmap_bucket *head,
 				 struct hmap_bucket *b, unsigned int i)
 {
-	struct hmap_bucket *next = hmap_deref_locked(map, b->overflow);
+	struct hmap_bucket *next = hmap_deref(map, b->overflow);
 	struct hmap_bucket *c;
 
 	if (i == HMAP_BUCKET_SLOTS - 1) {
@@ -1777,8 +1779,8 @@ static void hmap_mark_empty_rest(struct hmap *map, struct hmap_bucket *head,
 			if (b == head)
 				return;
 			c = b;
-			for (b = head; hmap_deref_locked(map, b->overflow) != c;
-			     b = hmap_deref_locked(map, b->overflow))
+			for (b = head; hmap_deref(map, b->overflow) != c;
+			     b = hmap_deref(map, b->overflow))
 				;
 			i = HMAP_BUCKET_SLOTS - 1;
 		} else {
@@ -1907,8 +1909,8 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
  * @spares: overflow buckets; one is taken if the chain is full.
  * @replaced: receives the entry @e replaces; NULL to decline updates.
  *
- * Context: the chain's stripe held; no resize in flight, or map->lock held
- * with the key's old chain evacuated.
+ * Context: the chain's stripe held; during a resize, with the key's old
+ * chain evacuated.
  * Return: 0 when @e is in the map; -EEXIST, -ENOENT or -E2BIG as
  * hmap_insert(); -EAGAIN for an update when @replaced is NULL;
  * HMAP_NEED_OVERFLOW when the chain is full and @spares empty. On any
@@ -1946,6 +1948,20 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 }
 
 /*
+ * Whether the count and the overflow buckets of @t are in the range where
+ * neither a resize nor its spare is near (hmap_table_set_fast_range()):
+ * two comparisons, where the thresholds take a division each.
+ */
+static bool hmap_no_threshold_near(const struct hmap *map,
+				   const struct hmap_table *t)
+{
+	unsigned long count = hmap_count(map);
+
+	return count >= t->fast_count_min && count < t->fast_count_end &&
+	       hmap_noverflow(t) < t->fast_noverflow_end;
+}
+
+/*
  * Whether an insert into @t, with no resize in flight, must take map->lock:
  * a resize due (the grow or rebuild to start), or a spare array to ask the
  * worker for. Read without the lock: a threshold a stale count hides is
@@ -1954,10 +1970,7 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 static bool hmap_insert_needs_lock(const struct hmap *map,
 				   const struct hmap_table *t)
 {
-	unsigned long count = hmap_count(map);
-
-	if (count >= t->fast_count_min && count < t->fast_count_end &&
-	    hmap_noverflow(t) < t->fast_noverflow_end)
+	if (hmap_no_threshold_near(map, t))
 		return false;
 	return (t->log2 < HMAP_LOG2_MAX &&
 		hmap_over_load(hmap_count(map) + 1, t->log2)) ||
@@ -1966,7 +1979,7 @@ static bool hmap_insert_needs_lock(const struct hmap *map,
 }
 
 /**
- * hmap_insert_fast() - insert a new key under its chain's stripe alone
+ * hmap_insert_fast() - insert or update a key under its chain's stripe alone
  * @map: the map.
  * @e: the entry.
  * @flags: as hmap_insert()'s.
@@ -1975,15 +1988,16 @@ static bool hmap_insert_needs_lock(const struct hmap *map,
  * @resizing: set when the insert found a resize in flight, and evacuated
  *	its key's old chain under the same stripe first.
  * @last: as hmap_evacuate()'s.
+ * @replaced: as hmap_chain_insert()'s.
  *
  * Context: rcu_read_lock() and the stripe are taken here.
- * Return: as hmap_chain_insert() with @replaced NULL, or -EAGAIN when the
- * insert needs map->lock (hmap_insert_needs_lock(), or the array changed
- * under it).
+ * Return: as hmap_chain_insert(), or -EAGAIN when the insert needs
+ * map->lock (hmap_insert_needs_lock(), or the array changed under it).
  */
 static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 			    u64 flags, struct hmap_spares *spares,
-			    unsigned int *steps, bool *resizing, bool *last)
+			    unsigned int *steps, bool *resizing, bool *last,
+			    struct hmap_entry **replaced)
 {
 	struct hmap_table *t, *old;
 	spinlock_t *stripe;	/* the key's chains' lock */
@@ -2009,7 +2023,8 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 					    steps, spares, last);
 		}
 		if (!ret)
-			ret = hmap_chain_insert(map, t, e, flags, spares, NULL);
+			ret = hmap_chain_insert(map, t, e, flags, spares,
+						replaced);
 	}
 	spin_unlock(stripe);
 out:
@@ -2132,19 +2147,20 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
  * @flags: HMAP_PUT_ANY (create or update), HMAP_PUT_NOEXIST (create only) or
  *	HMAP_PUT_EXIST (update only).
  *
- * An insert of a new key takes only its chain's stripe, so inserts into
+ * An insert or update takes only its chain's stripe, so writes to
  * different chains run in parallel; during a resize it first evacuates
  * its key's old chain under that stripe, and after it one more chain
- * under that chain's (hmap_help_resize()). Updates, and inserts that start
- * a resize, take map->lock, and there too evacuate at most two old bucket
- * chains. An update replaces the entry whole: a concurrent
- * lookup sees the old value or the new one. If the larger array for a grow
- * cannot be allocated the insert still succeeds and the grow is tried
- * again by the next insert.
+ * under that chain's (hmap_help_resize()). Inserts that start a resize,
+ * or ask the worker for its array, take map->lock, and there too evacuate
+ * at most two old bucket chains. An update replaces the entry whole: a
+ * concurrent lookup sees the old value or the new one. If the larger
+ * array for a grow cannot be allocated the insert still succeeds and the
+ * grow is tried again by the next insert.
  *
  * Context: Process context; may sleep, and may take map->lock. Not from
- * softirq or interrupt context: entries are allocated with GFP_KERNEL, and
- * resize work sleeps on map->lock.
+ * softirq or interrupt context: entries are allocated with GFP_KERNEL,
+ * resize work sleeps on map->lock, and the stripes are taken with
+ * spin_lock(), not spin_lock_bh().
  * Return: 0; -EINVAL for an empty key or unknown flags; -EMSGSIZE for a key
  * or value over the map's limits; -EEXIST (HMAP_PUT_NOEXIST, key present);
  * -ENOENT (HMAP_PUT_EXIST, key absent); -E2BIG when the map holds max_entries;
@@ -2174,7 +2190,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 
 	for (;;) {
 		ret = hmap_insert_fast(map, e, flags, &spares, &steps,
-				       &resizing, &last);
+				       &resizing, &last, &replaced);
 		if (ret != HMAP_NEED_OVERFLOW)
 			break;
 		ret = hmap_spares_fill(map, &spares);
@@ -2261,51 +2277,166 @@ static int hmap_remove_check(const struct hmap_entry *e,
 	}
 }
 
+/**
+ * struct hmap_removal - one removal in progress
+ * @hash: the key's hash.
+ * @key: the key.
+ * @key_len: its length.
+ * @mode: what is checked before the entry goes.
+ * @value: as hmap_remove_check()'s.
+ * @value_len: as hmap_remove_check()'s.
+ * @spares: overflow buckets for evacuating the key's old chain.
+ * @in_place: the spares could not be had: remove the key from its old
+ *	chain in place, unevacuated.
+ * @steps: as hmap_evacuate()'s.
+ * @resizing: set when the removal found a resize in flight.
+ * @last: as hmap_evacuate()'s.
+ * @resize_due: set when the removal, with no resize in flight, left the
+ *	map near a threshold: the caller takes map->lock to start the resize
+ *	or ask for its spare (hmap_resize_for_delete()).
+ * @removed: the entry removed, freed by the caller once it holds no stripe.
+ */
+struct hmap_removal {
+	u64 hash;
+	const void *key;
+	u32 key_len;
+	enum hmap_remove_mode mode;
+	void *value;
+	u32 *value_len;
+	struct hmap_spares spares;
+	bool in_place;
+	unsigned int steps;
+	bool resizing;
+	bool last;
+	bool resize_due;
+	struct hmap_entry *removed;
+};
+
 /*
- * Remove a key. A removal never allocates: it does its share of the resize
- * in flight when it can, but if its key's old chain cannot be evacuated for
- * lack of memory it removes the key from that old chain in place (a
- * lookup may still be reading the chain: clearing a slot is safe for it,
- * see the top comment). The chain changes under its stripe (the current
- * array's; an old chain has no writer but map->lock's holder), and the
- * entry is freed once the stripe is let go.
+ * The chain step of a removal, in the arrays @t and @old under the key's
+ * stripe: evacuate the key's old chain (unless @r->in_place), then find
+ * the key in the chain a lookup would search and clear its slot. Return 0,
+ * -ENOENT, an error of hmap_remove_check(), or HMAP_NEED_OVERFLOW.
+ */
+static int hmap_remove_locked(struct hmap *map, struct hmap_table *t,
+			      struct hmap_table *old, struct hmap_removal *r)
+{
+	struct hmap_bucket *head, *b;
+	struct hmap_entry *e;
+	unsigned int slot;
+	int ret;
+
+	if (old) {
+		r->resizing = true;
+		if (!r->in_place) {
+			ret = hmap_evacuate(map, t, old, r->hash & hmap_mask(old),
+					    &r->steps, &r->spares, &r->last);
+			if (ret)
+				return ret;
+		}
+	}
+	head = hmap_key_chain(map, t, r->hash);
+	e = hmap_chain_find(map, head, r->hash, r->key, r->key_len, &slot, &b);
+	if (!e)
+		return -ENOENT;
+	ret = hmap_remove_check(e, r->mode, r->value, r->value_len);
+	if (!ret)
+		r->removed = hmap_slot_clear(map, head, b, slot);
+	return ret;
+}
+
+/*
+ * Whether a removal from @t, with no resize in flight, leaves a shrink, a
+ * same-size rebuild or the spare of one near. Read without map->lock, as
+ * hmap_insert_needs_lock() is.
+ */
+static bool hmap_delete_needs_lock(const struct hmap *map,
+				   const struct hmap_table *t)
+{
+	if (hmap_no_threshold_near(map, t))
+		return false;
+	return hmap_under_load(map, hmap_count(map), t->log2) ||
+	       hmap_too_many_overflow(map, t, hmap_noverflow(t)) ||
+	       hmap_spare_wanted(map, t);
+}
+
+/*
+ * A removal under the key's stripe alone; taken again while the arrays
+ * change under it (a resize starting or ending). Return as
+ * hmap_remove_locked().
+ *
+ * Context: rcu_read_lock() and the stripe are taken here.
+ */
+static int hmap_remove_fast(struct hmap *map, struct hmap_removal *r)
+{
+	struct hmap_table *t, *old;
+	spinlock_t *stripe;	/* the key's chains' lock */
+	bool arrays_current;
+	int ret = 0;
+
+	rcu_read_lock();
+	do {
+		t = rcu_dereference(map->table);
+		old = rcu_dereference(t->old);
+		stripe = hmap_chain_stripe(map, t, old, r->hash);
+		spin_lock(stripe);
+		/* Invariant 7, as in hmap_insert_fast(). */
+		arrays_current = rcu_access_pointer(map->table) == t &&
+				 rcu_access_pointer(t->old) == old;
+		if (arrays_current)
+			ret = hmap_remove_locked(map, t, old, r);
+		spin_unlock(stripe);
+	} while (!arrays_current);
+	if (r->removed && !old)
+		r->resize_due = hmap_delete_needs_lock(map, t);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Remove a key under its chain's stripe alone, as an insert of a new key
+ * is made: a removal finds a resize in flight, evacuates its key's old
+ * chain first, and one more after (hmap_help_resize()). A removal never
+ * fails for lack of memory: when the overflow buckets to evacuate its
+ * key's old chain cannot be had, it removes the key from that old chain in
+ * place (a lookup may still be reading the chain: clearing a slot is safe
+ * for it, see the top comment). A removal that leaves a shrink or a
+ * rebuild due takes map->lock afterwards to start it. The entry is freed
+ * once the stripe is let go.
  */
 static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 		       enum hmap_remove_mode mode, void *value, u32 *value_len)
 {
-	struct hmap_bucket *head, *b;
-	struct hmap_entry *e, *removed = NULL;
-	struct hmap_table *t;
-	spinlock_t *stripe;	/* the key's chains' lock */
-	unsigned int slot, steps = 0;
-	bool resizing;
-	u64 hash;
+	struct hmap_removal r = {
+		.key = key, .key_len = key_len, .mode = mode,
+		.value = value, .value_len = value_len,
+	};
 	int ret;
 
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	hash = hmap_key_hash(map, key, key_len);
+	r.hash = hmap_key_hash(map, key, key_len);
 
-	hmap_lock_for_write(map);
-	resizing = hmap_resizing(map);
-	/* -ENOMEM: the key stays in its old chain. */
-	hmap_grow_work(map, hash, &steps);
-	t = hmap_deref_locked(map, map->table);
-	stripe = hmap_chain_stripe(map, t, hmap_deref_locked(map, t->old), hash);
-	spin_lock(stripe);
-	head = hmap_key_chain(map, t, hash);
-	e = hmap_chain_find(map, head, hash, key, key_len, &slot, &b);
-	ret = e ? hmap_remove_check(e, mode, value, value_len) : -ENOENT;
-	if (!ret)
-		removed = hmap_slot_clear(map, head, b, slot);
-	spin_unlock(stripe);
-	if (removed) {
-		hmap_entry_free_rcu(map, removed);
-		if (!resizing)
-			hmap_resize_for_delete(map, hash);
+	for (;;) {
+		ret = hmap_remove_fast(map, &r);
+		if (ret != HMAP_NEED_OVERFLOW)
+			break;
+		/* -ENOMEM: the key stays in its old chain. */
+		r.in_place = hmap_spares_fill(map, &r.spares) != 0;
 	}
-	mutex_unlock(&map->lock);
+	if (r.removed)
+		hmap_entry_free_rcu(map, r.removed);
+	if (r.resizing && !r.last && !r.in_place)
+		hmap_help_resize(map, &r.steps, &r.spares, &r.last);
+	if (r.last) {
+		hmap_finish_resize_unlocked(map);
+	} else if (r.resize_due) {
+		hmap_lock_for_write(map);
+		hmap_resize_for_delete(map, r.hash);
+		mutex_unlock(&map->lock);
+	}
+	hmap_spares_free(map, &r.spares);
 	return ret;
 }
 
@@ -2319,7 +2450,8 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
  * (when it cannot, for lack of memory, it removes the key where it is).
  * A lookup that starts after hmap_delete() returns does not find the key.
  *
- * Context: Process context; takes map->lock, may sleep.
+ * Context: Process context; may sleep. Takes the key's stripe, and
+ * map->lock when the removal leaves a shrink or rebuild due.
  * Return: 0; -ENOENT if absent; -EINVAL or -EMSGSIZE for a bad key length.
  * Never -ENOMEM: a delete needs no memory.
  */
@@ -2337,7 +2469,8 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  * @value: buffer for the value; may be NULL if *@value_len is 0.
  * @value_len: in: the size of @value; out: the length of the value.
  *
- * Context: Process context; takes map->lock, may sleep.
+ * Context: Process context; may sleep. Takes the key's stripe, and
+ * map->lock when the removal leaves a shrink or rebuild due.
  * Return: as hmap_delete(), plus -ENOSPC if @value is too small, in which
  * case the key stays and *@value_len says how much is needed.
  */
@@ -2361,7 +2494,8 @@ EXPORT_SYMBOL_GPL(hmap_lookup_and_delete);
  * value to a consumer that may fail (a user copy) and remove the key only
  * once the consumer has it, without ever putting a key back.
  *
- * Context: Process context; takes map->lock, may sleep.
+ * Context: Process context; may sleep. Takes the key's stripe, and
+ * map->lock when the removal leaves a shrink or rebuild due.
  * Return: as hmap_delete(), plus -EAGAIN if the key has another value (it
  * stays).
  */

@@ -9,9 +9,9 @@
 # 2-vCPU guest runs three rounds of bench-guest.sh's compare plan: each
 # round loads one build's hmap.ko and benchmarks it at 10 000, 100 000
 # and 1 000 000 keys (insert; lookups at 100 000; deletes at 1 000 000;
-# one writer against two, growing and presized, at 1 000 000), then the
-# other's,
-# alternating which goes first. The results go to
+# one writer against two, growing and presized, at 1 000 000; the mixed
+# workload, a thread per vCPU, at 100 000), then the other's, alternating
+# which goes first. The results go to
 # $HMAP_OUT/bench-compare/DATE/{base,new}/smp2 and each is reported by
 # scripts/bench-report.py (hmap against rhashtable in the same boot, the
 # slowest insert at 10^6 against 10^4, the host-noise probe), with the

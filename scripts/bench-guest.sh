@@ -156,6 +156,8 @@ compare_round() {
 		# One writer against one per vCPU, growing and presized.
 		kbench "writers-1m-r$r" n=1000000 runs=1 \
 			workloads=writers,writers_presized
+		# Lookups and writes on every vCPU, the map swinging in size.
+		kbench "mixed-100k-r$r" n=100000 runs=1 workloads=mixed
 		build=$own results=$all
 	done
 	rmmod hmap || fail "rmmod hmap after round $r"
