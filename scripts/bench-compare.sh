@@ -19,8 +19,9 @@
 #
 # With --uml, the same in one User-Mode Linux boot of the um-perf kernel
 # (scripts/bench-uml.sh --compare: four rounds, lookups at 100 000 keys
-# of 8 and 32 bytes and at 1 000 000), where the core runs at the host
-# CPU's speed: the place to measure a change to the lookup path.
+# of 8 and 32 bytes and at 1 000 000, deletes of 8-byte keys at both),
+# where the core runs at the host CPU's speed: the place to measure a
+# change to the single-thread paths.
 #
 # What it is for: a change to the core measured against what it replaces,
 # in the same boot, so the host's load weighs on both alike.

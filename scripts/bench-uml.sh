@@ -20,7 +20,8 @@
 #             scripts/bench-build.sh prints) against this tree's, in one
 #             boot: four rounds, alternating which goes first, each loading
 #             one build's hmap.ko and benchmarking it at 10 000 keys (in
-#             the caches) and 100 000 (8- and 32-byte keys) and 1 000 000;
+#             the caches) and 100 000 (8- and 32-byte keys) and 1 000 000
+#             (deletes too, with 8-byte keys, at the two larger sizes);
 #             results in RESULTS/base and
 #             RESULTS/new (scripts/bench-compare.sh --uml drives it)
 #   --flavor  um-perf (default) for numbers; um-debug checks the benchmark
@@ -110,12 +111,12 @@ guest_main() {
 			kbench "k32v64-10k-r$r" n=10000 ksize=32 vsize=64 \
 				runs=3 workloads=insert,lookup lookup_ops=400000
 			kbench "k8v8-100k-r$r" n=100000 runs=3 \
-				workloads=insert,lookup,lookup_chain \
+				workloads=insert,lookup,lookup_chain,delete \
 				lookup_ops=400000
 			kbench "k32v64-100k-r$r" n=100000 ksize=32 vsize=64 \
 				runs=3 workloads=insert,lookup lookup_ops=400000
 			kbench "k8v8-1m-r$r" n=1000000 runs=1 \
-				workloads=insert,lookup,lookup_chain \
+				workloads=insert,lookup,lookup_chain,delete \
 				lookup_ops=400000
 			build=$own results=$all
 			rmmod hmap || fail "rmmod $who hmap.ko"
