@@ -1396,6 +1396,8 @@ static void __exit hmap_exit(void)
 	hmap_fs_exit();
 	misc_deregister(&hmap_miscdev);
 	hmap_destroy(hmap_legacy.map);
+	/* Arrays retired by any map are freed by RCU callbacks of this module. */
+	rcu_barrier();
 }
 
 module_init(hmap_init);

@@ -44,7 +44,7 @@
  *     buckets (see "Arrays" below).
  *  5. Entries, overflow buckets and arrays are freed only after a grace
  *     period in which no lookup can still reach them, and a writer touches
- *     nothing it has handed to kvfree_rcu(), kfree_rcu() or
+ *     nothing it has handed to call_rcu(), kvfree_rcu(), kfree_rcu() or
  *     kfree_rcu_mightsleep().
  *  6. A resize finishes even when nobody writes: the background worker
  *     evacuates up to HMAP_WORKER_CHUNK chains per hold of map->lock and
@@ -108,8 +108,11 @@
  * write after it is ready starts the resize: the margin is an eighth of
  * the threshold's count, which the worker has to allocate an array. The
  * spare costs memory early (it is counted in memory_bytes): at most one
- * array of the next size. An old array is handed to kvfree_rcu(), which
- * frees it after a grace period from RCU's own work, not the writer's.
+ * array of the next size. An old array is handed to call_rcu() or
+ * kvfree_rcu(), which free it after a grace period from RCU's own work,
+ * not the writer's.
+ * Arrays come from the page allocator exact to the page, not rounded up to
+ * a power of two by kmalloc() (hmap_array_alloc()).
  * Measured on the user-space build (docs/benchmarks.md): the insert that
  * starts a grow to 2^21 buckets took 111 ms of CPU when it allocated the
  * array, and takes 14 us with a spare; the one that starts a grow to 2^11
@@ -283,6 +286,7 @@ struct hmap_overflow {
  * struct hmap_table - an array of 2^@log2 buckets
  * @old: the array being evacuated into this one, or NULL.
  * @log2: B.
+ * @pages: allocated by alloc_pages_exact() (hmap_array_alloc()).
  * @fast_count_min: the fewest entries at which an insert into this array
  *	has no shrink near (hmap_table_set_fast_range()).
  * @fast_count_end: the fewest entries at which an insert has a grow near.
@@ -299,6 +303,7 @@ struct hmap_overflow {
 struct hmap_table {
 	struct hmap_table __rcu *old;
 	unsigned int log2;
+	bool pages;
 	unsigned long fast_count_min;
 	unsigned long fast_count_end;
 	unsigned long fast_noverflow_end;
@@ -838,6 +843,47 @@ static void hmap_charge_end(struct mem_cgroup *memcg, struct mem_cgroup *prev)
 }
 
 /*
+ * An array of more than a page and up to the page allocator's largest
+ * block (KMALLOC_MAX_SIZE: up to 2^15 buckets) comes from
+ * alloc_pages_exact(), which returns the pages past its end: kvmalloc()
+ * would serve it from kmalloc(), rounded up to a power of two, and at 81
+ * bytes a bucket that wastes a third of every such array; vmalloc() would
+ * map it page by page. Larger arrays come from kvmalloc()'s vmalloc(),
+ * exact to the page too, smaller ones from kmalloc(). Set *@pages when the
+ * array came from alloc_pages_exact().
+ */
+static void *hmap_array_alloc(size_t size, gfp_t gfp, bool *pages)
+{
+	void *p;
+
+	*pages = size > PAGE_SIZE && size <= KMALLOC_MAX_SIZE;
+	if (*pages) {
+		/* Fragmented memory: rather vmalloc() than reclaim. */
+		p = alloc_pages_exact(size, gfp | __GFP_NORETRY);
+		if (p)
+			return p;
+		*pages = false;
+	}
+	return kvmalloc(size, gfp);
+}
+
+/* Free the allocation of an array, which no lookup can reach any more. */
+static void hmap_array_free(struct hmap_table *t)
+{
+	if (!t)
+		return;
+	if (t->pages)
+		free_pages_exact(t, t->bytes);
+	else
+		kvfree(t);
+}
+
+static void hmap_array_free_rcu(struct rcu_head *head)
+{
+	hmap_array_free(container_of(head, struct hmap_table, rcu));
+}
+
+/*
  * A zeroed array of 2^@log2 buckets, charged to @memcg, not yet counted in
  * map->memory. A failed array allocation only postpones a resize (or fails
  * a create or a clear cleanly), so it stays quiet: __GFP_NOWARN.
@@ -849,19 +895,22 @@ static struct hmap_table *hmap_table_new(const struct hmap *map,
 	size_t size = hmap_table_size(log2);
 	struct mem_cgroup *prev;
 	struct hmap_table *t;
+	bool pages;
 
 	if (hmap_alloc_should_fail(map, size))
 		return NULL;
 	prev = hmap_charge_begin(memcg);
-	t = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	t = hmap_array_alloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
+			     __GFP_ZERO, &pages);
 	hmap_charge_end(memcg, prev);
 	if (!t)
 		return NULL;
 	t->log2 = log2;
+	t->pages = pages;
 	hmap_table_set_fast_range(map, t);
 	t->evacuated = (u8 *)&t->buckets[1UL << log2];
-	t->bytes = is_vmalloc_addr(t) ? PAGE_ALIGN(size) :
-					kmalloc_size_roundup(size);
+	t->bytes = pages || is_vmalloc_addr(t) ? PAGE_ALIGN(size) :
+						 kmalloc_size_roundup(size);
 	return t;
 }
 
@@ -879,7 +928,11 @@ static struct hmap_table *hmap_table_alloc(struct hmap *map,
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
 	atomic_long_sub(t->bytes, &map->memory);
-	kvfree_rcu(t, rcu);
+	/* hmap.ko's exit waits for the callback: rcu_barrier(). */
+	if (t->pages)
+		call_rcu(&t->rcu, hmap_array_free_rcu);
+	else
+		kvfree_rcu(t, rcu);
 	hmap_race_window(map, HMAP_RACE_RETIRE);
 }
 
@@ -1318,7 +1371,7 @@ static void hmap_finish_resize(struct hmap *map)
 	smp_store_release(&t->old, NULL);
 	hmap_unlock_stripes(map);
 	/*
-	 * Lookups still holding @old finish before kvfree_rcu() frees it;
+	 * Lookups still holding @old finish before RCU frees it;
 	 * nothing here may touch @old after this.
 	 */
 	hmap_table_retire(map, old);
@@ -2553,13 +2606,13 @@ static size_t hmap_tables_free(struct hmap_table *t)
 			cond_resched();
 		}
 		bytes += old->bytes;
-		kvfree(old);
+		hmap_array_free(old);
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
 		bytes += hmap_chain_free(&t->buckets[i]);
 		cond_resched();
 	}
-	kvfree(t);
+	hmap_array_free(t);
 	return bytes;
 }
 
@@ -2656,7 +2709,7 @@ int hmap_clear(struct hmap *map)
 	if (!nt) {
 		hmap_clear_in_place(map);
 		mutex_unlock(&map->lock);
-		kvfree(spare);
+		hmap_array_free(spare);
 		return 0;
 	}
 	t = hmap_deref_locked(map, map->table);
@@ -2668,7 +2721,7 @@ int hmap_clear(struct hmap *map)
 	hmap_unlock_stripes(map);
 	mutex_unlock(&map->lock);
 
-	kvfree(spare);
+	hmap_array_free(spare);
 	synchronize_rcu();
 	/* Inserts may have counted entries they have not put in yet. */
 	atomic_long_sub(hmap_tables_free(t), &map->memory);
@@ -3188,7 +3241,7 @@ VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
 	mutex_unlock(&map->spare_lock);
 	if (!ret)
 		mem_cgroup_put(memcg);
-	kvfree(unused);
+	hmap_array_free(unused);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_prepare_spare);
@@ -3304,7 +3357,7 @@ void hmap_destroy(struct hmap *map)
 	mutex_unlock(&map->lock);
 	cancel_delayed_work_sync(&map->worker);
 	hmap_tables_free(rcu_dereference_protected(map->table, true));
-	kvfree(map->spare);
+	hmap_array_free(map->spare);
 	mem_cgroup_put(map->spare_memcg);
 	mem_cgroup_put(map->memcg);
 	mutex_destroy(&map->spare_lock);

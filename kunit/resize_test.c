@@ -12,6 +12,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
 #include <linux/sizes.h>
@@ -1207,6 +1208,9 @@ static void hmap_spare_array(struct kunit *test)
 	s = kh_stats(map);
 	KUNIT_EXPECT_GE(test, s.memory_bytes - s0.memory_bytes,
 			81ULL << 11);	/* 2^11 buckets and their flags */
+	/* Exact to the page, not rounded up to a power of two (256 KiB). */
+	KUNIT_EXPECT_LE(test, s.memory_bytes - s0.memory_bytes,
+			(81ULL << 11) + 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KH_ASSERT_CONSISTENT(test, map);
 

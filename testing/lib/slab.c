@@ -16,8 +16,6 @@
 
 #include "hmap_user.h"
 
-/* The kernel's KMALLOC_MAX_SIZE on x86-64: order-10 pages. */
-#define HMAP_USER_KMALLOC_MAX	(PAGE_SIZE << 10)
 
 static long hmap_user_live;
 static unsigned long hmap_user_failed;
@@ -106,7 +104,7 @@ static void *hmap_user_kmalloc(size_t size, gfp_t flags)
 
 	if (!size)
 		return ZERO_SIZE_PTR;
-	if (size > HMAP_USER_KMALLOC_MAX) {
+	if (size > KMALLOC_MAX_SIZE) {
 		WARN_ON_ONCE(!(flags & __GFP_NOWARN));
 		return NULL;
 	}
@@ -174,6 +172,33 @@ void *kvmalloc(size_t size, gfp_t flags)
 	return p;
 }
 
+void *alloc_pages_exact(size_t size, gfp_t flags)
+{
+	void *p;
+
+	if (hmap_user_should_fail())
+		return NULL;
+	if (!size || size > KMALLOC_MAX_SIZE) {
+		WARN_ON_ONCE(!(flags & __GFP_NOWARN));
+		return NULL;
+	}
+	/* Exactly @size bytes, so that ASan sees an overrun into the slack. */
+	if (posix_memalign(&p, PAGE_SIZE, size))
+		return NULL;
+	if (flags & __GFP_ZERO)
+		memset(p, 0, size);
+	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void free_pages_exact(void *p, size_t size)
+{
+	if (!p)
+		return;
+	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	free(p);
+}
+
 bool is_vmalloc_addr(const void *p)
 {
 	return hmap_user_vm_find(p, false);
@@ -211,7 +236,7 @@ size_t kmalloc_size_roundup(size_t size)
 	for (i = 0; i < ARRAY_SIZE(classes); i++)
 		if (size <= classes[i])
 			return classes[i];
-	if (size > HMAP_USER_KMALLOC_MAX)
+	if (size > KMALLOC_MAX_SIZE)
 		return SIZE_MAX;
 	for (pages = 1; pages * PAGE_SIZE < size; pages <<= 1)
 		;

@@ -40,14 +40,23 @@
 #undef kfree_rcu
 #undef kvfree_rcu
 #undef kfree_rcu_mightsleep
-#define kmalloc(size, gfp)	wmm_alloc((size), false, __func__)
+#define kmalloc(size, gfp)	wmm_alloc((size), !!((gfp) & __GFP_ZERO), __func__)
 #define kzalloc(size, gfp)	wmm_alloc((size), true, __func__)
 #define kvzalloc(size, gfp)	wmm_alloc((size), true, __func__)
-#define kvmalloc(size, gfp)	wmm_alloc((size), false, __func__)
+#define kvmalloc(size, gfp)	wmm_alloc((size), !!((gfp) & __GFP_ZERO), __func__)
 #define kvmalloc_array(n, size, gfp) \
 	wmm_alloc((size_t)(n) * (size_t)(size), false, __func__)
 #define kfree(p)		wmm_free((p), false, __func__)
 #define kvfree(p)		wmm_free((p), false, __func__)
+/*
+ * Arrays come from kvmalloc(), whose kvfree_rcu() the checker tracks: the
+ * page allocator's path (alloc_pages_exact(), freed by call_rcu()) always
+ * fails here.
+ */
+#define alloc_pages_exact(size, gfp)	((void)(size), (void *)NULL)
+#define free_pages_exact(p, size)	wmm_free((p), false, __func__)
+#undef call_rcu
+#define call_rcu(head, func)	WARN_ON_ONCE(1)
 #define kfree_rcu(p, field)	wmm_free((p), true, __func__)
 #define kvfree_rcu(p, field)	wmm_free((p), true, __func__)
 #define kfree_rcu_mightsleep(p)	wmm_free((p), true, __func__)

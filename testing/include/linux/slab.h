@@ -26,6 +26,8 @@
 #define GFP_NOWAIT		0u
 
 #define KMALLOC_MAX_CACHE_SIZE	8192UL
+/* The kernel's on x86-64: the largest block of pages, order 10. */
+#define KMALLOC_MAX_SIZE	(4096UL << 10)
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 
