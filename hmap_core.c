@@ -2250,11 +2250,20 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		if (ret)
 			break;
 	}
-	if (ret == -EAGAIN)
+	if (ret == -EAGAIN) {
 		ret = hmap_insert_locked(map, e, flags, &spares, &steps,
 					 &replaced);
-	else if (resizing && !last && ret != -ENOMEM)
+		/*
+		 * Waiting for the worker's array, the map over its load factor:
+		 * let the worker run, even on a kernel without preemption and
+		 * one CPU, where a caller inserting in a loop would otherwise
+		 * keep the map from growing (see "Arrays" in the top comment).
+		 */
+		if (READ_ONCE(map->spare_requested))
+			cond_resched();
+	} else if (resizing && !last && ret != -ENOMEM) {
 		hmap_help_resize(map, &steps, &spares, &last);
+	}
 	if (last)
 		hmap_finish_resize_unlocked(map);
 	if (ret)
