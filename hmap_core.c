@@ -86,10 +86,9 @@
  * entries taken out are handed to RCU once it is let go. The evacuation
  * mark moves under map->resize_lock, taken inside a stripe, and only by
  * the step on the chain at the mark (hmap_chain_moved()); the next chain
- * to hand out is an atomic
- * (hmap_claim_chain()), and each stripe counts the steps made under it
- * (struct hmap_resize_counts), so writes moving chains above the mark
- * share no lock and no counter. The count is an atomic: max_entries
+ * to hand out is an atomic (hmap_claim_chain()), and each stripe counts
+ * the steps made under it (struct hmap_resize_counts), so writes moving
+ * chains above the mark share no lock and no counter. The count is an atomic: max_entries
  * stays exact (an insert reserves its place with atomic_long_add_unless()
  * under the stripe), but parallel writes may take it past a resize
  * threshold by one entry per writer before a write sees the threshold
@@ -108,12 +107,10 @@
  * write after it is ready starts the resize: the margin is an eighth of
  * the threshold's count, which the worker has to allocate an array. The
  * spare costs memory early (it is counted in memory_bytes): at most one
- * array of the next size. An old array is handed to call_rcu() or
- * kvfree_rcu(), which free it after a grace period from RCU's own work,
- * not the writer's.
- * Arrays come from the page allocator exact to the page, not rounded up to
- * a power of two by kmalloc() (hmap_array_alloc()).
- * Measured on the user-space build (docs/benchmarks.md): the insert that
+ * array of the next size. Arrays come exact to the page, not rounded up
+ * to a power of two by kmalloc() (hmap_array_alloc()). An old array is
+ * handed to call_rcu() or kvfree_rcu(), which free it after a grace
+ * period from RCU's own work, not the writer's. Measured on the user-space build (docs/benchmarks.md): the insert that
  * starts a grow to 2^21 buckets took 111 ms of CPU when it allocated the
  * array, and takes 14 us with a spare; the one that starts a grow to 2^11
  * took 147 us and takes 10 us.
