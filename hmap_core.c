@@ -110,10 +110,11 @@
  * array of the next size. Arrays come exact to the page, not rounded up
  * to a power of two by kmalloc() (hmap_array_alloc()). An old array is
  * handed to call_rcu() or kvfree_rcu(), which free it after a grace
- * period from RCU's own work, not the writer's. Measured on the user-space build (docs/benchmarks.md): the insert that
- * starts a grow to 2^21 buckets took 111 ms of CPU when it allocated the
- * array, and takes 14 us with a spare; the one that starts a grow to 2^11
- * took 147 us and takes 10 us.
+ * period from RCU's own work, not the writer's. Measured on the
+ * user-space build (docs/benchmarks.md): the insert that starts a grow to
+ * 2^21 buckets took 111 ms of CPU when it allocated the array, and takes
+ * 14 us with a spare; the one that starts a grow to 2^11 took 147 us and
+ * takes 10 us.
  *
  * Memory ordering, each pair named where its barriers are:
  *
@@ -857,8 +858,11 @@ static void *hmap_array_alloc(size_t size, gfp_t gfp, bool *pages)
 	if (*pages) {
 		/* Fragmented memory: rather vmalloc() than reclaim. */
 		p = alloc_pages_exact(size, gfp | __GFP_NORETRY);
-		if (p)
+		if (p) {
+			/* Scanned for the entries it points at, as slab is. */
+			kmemleak_alloc(p, size, 1, gfp);
 			return p;
+		}
 		*pages = false;
 	}
 	return kvmalloc(size, gfp);
@@ -869,10 +873,12 @@ static void hmap_array_free(struct hmap_table *t)
 {
 	if (!t)
 		return;
-	if (t->pages)
+	if (t->pages) {
+		kmemleak_free(t);
 		free_pages_exact(t, t->bytes);
-	else
+	} else {
 		kvfree(t);
+	}
 }
 
 static void hmap_array_free_rcu(struct rcu_head *head)

@@ -19,6 +19,7 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/limits.h>
 #include <linux/lockdep.h>

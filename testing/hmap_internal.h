@@ -83,6 +83,7 @@
 #include <linux/container_of.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 
 #include <kunit/visibility.h>
 #include <kunit/static_stub.h>

@@ -3,7 +3,8 @@
 #
 # 30-lifecycle.sh - module parameters (modinfo, sysfs, bad values refused
 # with a kernel message naming the parameter), file permissions of
-# /dev/hmap and of the sysfs statistics, an unload and reload. TAP on stdout.
+# /dev/hmap and of the sysfs statistics, an unload and reload, kmemleak on
+# a filled map. TAP on stdout.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -85,8 +86,30 @@ test_reload() {
 	check "the reloaded map is empty" test "$(hmap_count)" -eq 0
 }
 
+# kmemleak must see the entries of a filled map as referenced: the bucket
+# array is scanned for them whichever allocator it came from (5000 keys:
+# 2^10 buckets, an array from the page allocator). It reports only objects
+# 5 s old, unchanged since the scan before: two scans, 5 s apart. Only in
+# kernels with kmemleak.
+test_kmemleak() {
+	local km=/sys/kernel/debug/kmemleak
+	if [ ! -w "$km" ]; then
+		skip "no kmemleak" "kmemleak finds nothing in a filled map"
+		return
+	fi
+	load_hmap
+	"$H" fill -q 5000
+	echo scan > "$km"
+	sleep 5
+	echo scan > "$km"
+	check "kmemleak finds nothing in a map of 5000 keys" \
+		test "$(grep -c unreferenced "$km")" -eq 0
+	"$H" clear
+}
+
 test_params
 test_permissions
 test_reload
+test_kmemleak
 check "rmmod hmap" unload_hmap
 tap_finish
