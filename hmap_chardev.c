@@ -700,23 +700,29 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
 }
 
 /*
- * A dump copies records to the user through a kernel bounce buffer, one
- * core call's worth at a time, so that the cursor moves only past records
- * the user got (a user copy may fault) and a drain has the records it
- * removes at hand. The buffer is allocated only once the first record is
- * at hand, starts small and grows as records need: up to
- * HMAP_DUMP_BOUNCE_MAX, or beyond that to hold a single group of records
- * that needs it (entries of one dump position cannot be split between
- * calls), but never beyond the room left in the user's buffer.
+ * A dump writes its records straight into the user's buffer: the core
+ * calls the emit function with no lock held, on its own copies of the
+ * entries, so a user copy may fault there. A record's group is taken only
+ * once it is written whole, and the cursor moves only past groups taken.
+ * A drain copies its records through a kernel bounce buffer instead, since
+ * it must have them at hand to remove them afterwards. That buffer is
+ * allocated only once the first record is at hand, starts small and grows
+ * as records need: up to HMAP_DUMP_BOUNCE_MAX, or beyond that to hold a
+ * single group of records that needs it (entries of one dump position
+ * cannot be split between calls), but never beyond the room left in the
+ * user's buffer.
  */
 #define HMAP_DUMP_BOUNCE_MIN	SZ_4K
 #define HMAP_DUMP_BOUNCE_MAX	SZ_64K
 
 /**
- * struct hmap_dump_ctx - a dump call's bounce buffer
- * @buf: the bounce buffer, or NULL.
+ * struct hmap_dump_ctx - where a dump call's records go
+ * @ubuf: a dump: where in the user's buffer this core call's records go;
+ *	NULL for a drain, whose records go to @buf.
+ * @buf: a drain's bounce buffer, or NULL.
  * @size: bytes at @buf.
- * @used: bytes of records in it, not yet copied to the user.
+ * @used: bytes of records this core call wrote (at @ubuf, or at @buf not
+ *	yet copied to the user).
  * @count: records in it.
  * @room: bytes left in the user's buffer (records already copied there
  *	excluded).
@@ -724,6 +730,7 @@ static int hmap_ioc_batch(struct hmap_ucmd *uc)
  * @full: the user's buffer cannot take the next group of records.
  */
 struct hmap_dump_ctx {
+	char __user *ubuf;
 	void *buf;
 	size_t size;
 	size_t used;
@@ -753,16 +760,47 @@ static int hmap_dump_grow(struct hmap_dump_ctx *c, size_t need)
 	return 0;
 }
 
+/* Record @it as struct hmap_ioc_rec, its key, its value and padding at @p. */
+static void hmap_dump_rec_fill(void *p, const struct hmap_dump_item *it)
+{
+	struct hmap_ioc_rec rec = {
+		.key_len = it->key_len,
+		.value_len = it->value_len,
+	};
+	size_t len = sizeof(rec) + it->key_len + it->value_len;
+
+	memcpy(p, &rec, sizeof(rec));
+	memcpy(p + sizeof(rec), it->key, it->key_len);
+	memcpy(p + sizeof(rec) + it->key_len, it->value, it->value_len);
+	memset(p + len, 0, HMAP_REC_SIZE(it->key_len, it->value_len) - len);
+}
+
+/* The same, into the user's buffer at @up; -EFAULT if it faults. */
+static int hmap_dump_rec_to_user(char __user *up,
+				 const struct hmap_dump_item *it)
+{
+	struct hmap_ioc_rec rec = {
+		.key_len = it->key_len,
+		.value_len = it->value_len,
+	};
+	size_t len = sizeof(rec) + it->key_len + it->value_len;
+
+	if (copy_to_user(up, &rec, sizeof(rec)) ||
+	    copy_to_user(up + sizeof(rec), it->key, it->key_len) ||
+	    copy_to_user(up + sizeof(rec) + it->key_len, it->value,
+			 it->value_len) ||
+	    clear_user(up + len, HMAP_REC_SIZE(it->key_len, it->value_len) - len))
+		return -EFAULT;
+	return 0;
+}
+
 /* The core's hmap_dump_fn: write @items as struct hmap_ioc_rec records. */
 static int hmap_dump_emit(void *arg, const struct hmap_dump_item *items,
 			  unsigned int n)
 {
 	struct hmap_dump_ctx *c = arg;
 	const struct hmap_dump_item *it;
-	struct hmap_ioc_rec rec;
-	size_t len, pad;
 	u64 need = 0;
-	void *p;
 	int err;
 
 	for (it = items; it < items + n; it++)
@@ -772,7 +810,7 @@ static int hmap_dump_emit(void *arg, const struct hmap_dump_item *items,
 		c->full = true;
 		return HMAP_DUMP_FULL;
 	}
-	if (need > c->size - c->used) {
+	if (!c->ubuf && need > c->size - c->used) {
 		/* Past the usual size only for a group on its own. */
 		if (c->used && c->used + need > HMAP_DUMP_BOUNCE_MAX)
 			return HMAP_DUMP_FULL;
@@ -781,27 +819,24 @@ static int hmap_dump_emit(void *arg, const struct hmap_dump_item *items,
 			return err;
 	}
 	for (it = items; it < items + n; it++) {
-		p = c->buf + c->used;
-		rec = (struct hmap_ioc_rec) {
-			.key_len = it->key_len,
-			.value_len = it->value_len,
-		};
-		len = sizeof(rec) + it->key_len + it->value_len;
-		pad = HMAP_REC_SIZE(it->key_len, it->value_len) - len;
-		memcpy(p, &rec, sizeof(rec));
-		memcpy(p + sizeof(rec), it->key, it->key_len);
-		memcpy(p + sizeof(rec) + it->key_len, it->value, it->value_len);
-		memset(p + len, 0, pad);
-		c->used += len + pad;
+		if (c->ubuf) {
+			err = hmap_dump_rec_to_user(c->ubuf + c->used, it);
+			if (err)
+				return err;
+		} else {
+			hmap_dump_rec_fill(c->buf + c->used, it);
+		}
+		c->used += HMAP_REC_SIZE(it->key_len, it->value_len);
 		c->count++;
 	}
 	return 0;
 }
 
 /*
- * Dump into the user's buffer, one core call and one bounce buffer copy at
- * a time, until the buffer is full, the map is covered, or a signal
- * arrives. *@cur advances only past records that reached the user.
+ * Dump into the user's buffer, one core call at a time (with @once, a
+ * drain's: one call, through the bounce buffer), until the buffer is full,
+ * the map is covered, or a signal arrives. *@cur advances only past
+ * records that reached the user.
  */
 static int hmap_dump_to_user(struct hmap *map, struct hmap_ioc_dump *d,
 			     struct hmap_cursor *cur, struct hmap_dump_ctx *c,
@@ -819,13 +854,14 @@ static int hmap_dump_to_user(struct hmap *map, struct hmap_ioc_dump *d,
 		c->count = 0;
 		c->room = d->buf_size - off;
 		c->full = false;
+		c->ubuf = once ? NULL : ubuf + off;
 		err = hmap_dump(map, &next, hmap_dump_emit, c);
 		if (err < 0) {
 			if (count)
 				break;	/* return what reached the user */
 			return err;
 		}
-		if (c->used && copy_to_user(ubuf + off, c->buf, c->used))
+		if (once && c->used && copy_to_user(ubuf + off, c->buf, c->used))
 			return -EFAULT;
 		*cur = next;
 		off += c->used;

@@ -233,6 +233,20 @@
 #define HMAP_DUMP_DATA_MIN	512
 
 /*
+ * The most a dump copies out of one range at once, unless a single group
+ * of entries (equal hashes) needs more: a range of larger entries is
+ * taken in parts (hmap_dump_bound()).
+ */
+#define HMAP_DUMP_COPY_MAX	(64 * 1024)
+
+/*
+ * A dump's buffers live for one call, on the caller's behalf: at the
+ * caller's cgroup limit they fail with -ENOMEM, quietly, rather than
+ * invoke the OOM killer.
+ */
+#define HMAP_GFP_DUMP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/*
  * The largest B: kvmalloc() refuses arrays over INT_MAX bytes, and
  * 2^24 buckets of 81 bytes (bucket and evacuated flag) take 1.36 GB. A map
  * that holds more than 6.5 * 2^24 (109 M) entries stops growing and lets
@@ -2775,16 +2789,20 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
 /* One entry found by a dump, with its place in dump order. */
 struct hmap_dump_slot {
 	u64 order;
-	const struct hmap_entry *e;	/* a copy, in the set's @data */
+	size_t bytes;			/* of the copy, aligned */
+	const struct hmap_entry *e;	/* the copy in the set's @data, or NULL */
 };
 
 /*
- * The entries of one dump range at or after the cursor, copied out under
- * the range's stripe (hmap_dump_collect()), and room to hand one group of
- * them (equal order) to the caller's emit function.
+ * The entries of one dump range at or after the cursor (@from), and
+ * before @to if @bounded, copied out under the range's stripe
+ * (hmap_dump_collect()), and room to hand one group of them (equal order)
+ * to the caller's emit function.
  */
 struct hmap_dump_set {
 	u64 from;
+	u64 to;
+	bool bounded;
 	size_t n;
 	size_t cap;
 	size_t data_used;
@@ -2805,13 +2823,17 @@ static void hmap_dump_copy(struct hmap_dump_set *set, const struct hmap_entry *e
 			   u64 order)
 {
 	size_t size = hmap_entry_size(e->key_len, e->value_len);
-	struct hmap_entry *copy;
+	struct hmap_entry *copy = NULL;
 
-	if (set->n < set->cap && set->data_used + size <= set->data_cap) {
-		copy = (struct hmap_entry *)(set->data + set->data_used);
-		memcpy(copy, e, size);
+	if (set->n < set->cap) {
+		if (set->data_used + size <= set->data_cap) {
+			copy = (struct hmap_entry *)(set->data + set->data_used);
+			memcpy(copy, e, size);
+		}
 		set->items[set->n] = (struct hmap_dump_slot) {
-			.order = order, .e = copy,
+			.order = order,
+			.bytes = ALIGN(size, sizeof(u64)),
+			.e = copy,
 		};
 	}
 	set->n++;
@@ -2831,7 +2853,8 @@ static void hmap_dump_visit(struct hmap *map, struct hmap_bucket *b,
 				continue;
 			e = rcu_dereference(b->slots[i]);
 			order = hmap_dump_order(e->hash);
-			if (order >= set->from)
+			if (order >= set->from &&
+			    (!set->bounded || order < set->to))
 				hmap_dump_copy(set, e, order);
 		}
 	}
@@ -2885,10 +2908,10 @@ static void hmap_dump_set_free(struct hmap_dump_set *set)
 }
 
 /*
- * Make @set large enough for the entries and bytes the last collection
- * counted (set->n, set->data_used). Return 0 or -ENOMEM.
+ * Make @set large enough for the entries the last collection counted
+ * (set->n) and for @data_need bytes of copies. Return 0 or -ENOMEM.
  */
-static int hmap_dump_set_grow(struct hmap_dump_set *set)
+static int hmap_dump_set_grow(struct hmap_dump_set *set, size_t data_need)
 {
 	if (set->n > set->cap) {
 		if (set->items != set->stack)
@@ -2897,21 +2920,26 @@ static int hmap_dump_set_grow(struct hmap_dump_set *set)
 			kvfree(set->group);
 		set->cap = set->n;
 		set->items = kvmalloc_array(set->cap, sizeof(*set->items),
-					    GFP_KERNEL_ACCOUNT);
+					    HMAP_GFP_DUMP);
 		set->group = kvmalloc_array(set->cap, sizeof(*set->group),
-					    GFP_KERNEL_ACCOUNT);
+					    HMAP_GFP_DUMP);
+		if (!set->items || !set->group)
+			goto fail;
 	}
-	if (set->data_used > set->data_cap) {
+	if (data_need > set->data_cap) {
 		kvfree(set->data);
-		set->data_cap = max3(set->data_used, 2 * set->data_cap,
+		set->data_cap = max3(data_need,
+				     min_t(size_t, 2 * set->data_cap,
+					   HMAP_DUMP_COPY_MAX),
 				     (size_t)HMAP_DUMP_DATA_MIN);
-		set->data = kvmalloc(set->data_cap, GFP_KERNEL_ACCOUNT);
-	}
-	if (!set->items || !set->group || !set->data) {
-		hmap_dump_set_free(set);
-		return -ENOMEM;
+		set->data = kvmalloc(set->data_cap, HMAP_GFP_DUMP);
+		if (!set->data)
+			goto fail;
 	}
 	return 0;
+fail:
+	hmap_dump_set_free(set);
+	return -ENOMEM;
 }
 
 static int hmap_dump_order_cmp(const void *a, const void *b)
@@ -2947,6 +2975,30 @@ static void hmap_dump_sort(struct hmap_dump_slot *items, size_t n)
 }
 
 /*
+ * @set counted a range too large to copy at once (sorted, every entry
+ * counted): bound it to its first groups that fit in HMAP_DUMP_COPY_MAX
+ * (the first group whatever its size), and return the bytes they need.
+ * A group of equal order is never split: @to is the order of the first
+ * group left out.
+ */
+static size_t hmap_dump_bound(struct hmap_dump_set *set)
+{
+	size_t i, bytes = 0;
+
+	for (i = 0; i < set->n; i++) {
+		if (i && set->items[i].order != set->items[i - 1].order &&
+		    bytes + set->items[i].bytes > HMAP_DUMP_COPY_MAX)
+			break;
+		bytes += set->items[i].bytes;
+	}
+	if (i < set->n) {
+		set->to = set->items[i].order;
+		set->bounded = true;
+	}
+	return bytes;
+}
+
+/*
  * Collect and sort the entries at or after set->from of the range the
  * cursor is in, one chain of the smaller array in flight, and set
  * *@span_mask to the span of dump order the range covers. The range is
@@ -2954,7 +3006,9 @@ static void hmap_dump_sort(struct hmap_dump_slot *items, size_t n)
  * chain of it changes meanwhile) and copied out, so no entry of the map is
  * used once the stripe is let go; writers may free it. A set too small is
  * made larger and the range read again; inserts may have made it larger
- * meanwhile, but they are few per range.
+ * meanwhile, but they are few per range. A range whose entries need more
+ * than HMAP_DUMP_COPY_MAX is bounded to its first part (set->to), and the
+ * dump goes on from there.
  */
 static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
 			     u64 *span_mask)
@@ -2964,8 +3018,10 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
 	unsigned int log2;
 	unsigned long b;
 	bool arrays_current;
+	size_t need;
 	int ret;
 
+	set->bounded = false;
 	for (;;) {
 		rcu_read_lock();
 		t = rcu_dereference(map->table);
@@ -2986,7 +3042,13 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
 			continue;
 		if (set->n <= set->cap && set->data_used <= set->data_cap)
 			break;
-		ret = hmap_dump_set_grow(set);
+		/* Too many entries: count them all first, then copy. */
+		need = set->n > set->cap ? 0 : set->data_used;
+		if (need > HMAP_DUMP_COPY_MAX) {
+			hmap_dump_sort(set->items, set->n);
+			need = hmap_dump_bound(set);
+		}
+		ret = hmap_dump_set_grow(set, need);
 		if (ret)
 			return ret;
 	}
@@ -3047,7 +3109,7 @@ static int hmap_dump_step(struct hmap *map, struct hmap_cursor *cursor,
 	ret = hmap_dump_collect(map, set, &span_mask);
 	if (ret)
 		return ret;
-	end = (cursor->pos | span_mask) + 1;
+	end = set->bounded ? set->to : (cursor->pos | span_mask) + 1;
 	ret = hmap_dump_emit(set, emit, arg, &taken, emitted);
 	if (taken < set->n) {
 		/* Declined or failed: the cursor points at what was not taken. */

@@ -699,6 +699,98 @@ static void hmap_dump_emit_writes(struct kunit *test)
 	KH_ASSERT_CONSISTENT(test, r.map);
 }
 
+#define BIG_VALUE	16384
+#define BIG_KEYS	6
+
+/**
+ * struct big_run - a dump of a one-bucket map of large values
+ * @seen: times each key was handed over.
+ * @groups: emit calls.
+ * @bad: items of another size or content.
+ * @room: groups the emit function takes per hmap_dump() call, then
+ *	HMAP_DUMP_FULL.
+ * @left: groups it may still take in the current call.
+ */
+struct big_run {
+	u16 seen[BIG_KEYS];
+	u32 groups;
+	u32 bad;
+	u32 room;
+	u32 left;
+};
+
+static int big_emit(void *arg, const struct hmap_dump_item *items,
+		    unsigned int n)
+{
+	struct big_run *r = arg;
+	const u8 *v;
+	struct kh_key k;
+	unsigned int i;
+
+	if (!r->left)
+		return HMAP_DUMP_FULL;
+	r->left--;
+	r->groups++;
+	for (i = 0; i < n; i++) {
+		memcpy(&k, items[i].key, sizeof(k));
+		v = items[i].value;
+		if (items[i].key_len != sizeof(k) || k.id >= BIG_KEYS ||
+		    items[i].value_len != BIG_VALUE || v[0] != 'a' + k.id ||
+		    v[BIG_VALUE - 1] != 'a' + k.id || memchr_inv(v, v[0], BIG_VALUE)) {
+			r->bad++;
+			continue;
+		}
+		r->seen[k.id]++;
+	}
+	return 0;
+}
+
+/*
+ * One bucket holding more bytes than a dump copies out of a range at once
+ * (six values of 16 KiB: 96 KiB): the range is taken in parts, and each
+ * key still comes back exactly once, whole, whether the emit function
+ * takes every group or one per call.
+ */
+static void hmap_dump_big_range(struct kunit *test)
+{
+	static const u32 rooms[] = { UINT_MAX, 1 };
+	struct hmap *map = kh_create(test, 100, sizeof(struct kh_key),
+				     BIG_VALUE, 0);
+	u8 *value = kunit_kmalloc(test, BIG_VALUE, GFP_KERNEL);
+	struct hmap_cursor cur;
+	struct big_run r;
+	struct kh_key k;
+	unsigned int i, calls;
+	int ret;
+	u32 id;
+
+	KUNIT_ASSERT_NOT_NULL(test, value);
+	for (id = 0; id < BIG_KEYS; id++) {
+		k = kh_key(STABLE_SET, id);
+		memset(value, 'a' + id, BIG_VALUE);
+		KUNIT_ASSERT_EQ(test, hmap_insert(map, &k, sizeof(k), value,
+						  BIG_VALUE, HMAP_PUT_NOEXIST), 0);
+	}
+	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 0);
+	for (i = 0; i < ARRAY_SIZE(rooms); i++) {
+		memset(&r, 0, sizeof(r));
+		memset(&cur, 0, sizeof(cur));
+		r.room = rooms[i];
+		for (calls = 0; !cur.done; calls++) {
+			KUNIT_ASSERT_LT(test, calls, 100U);
+			r.left = r.room;
+			ret = hmap_dump(map, &cur, big_emit, &r);
+			KUNIT_ASSERT_GE_MSG(test, ret, 0, "hmap_dump: %d", ret);
+		}
+		KUNIT_EXPECT_EQ(test, r.bad, 0);
+		for (id = 0; id < BIG_KEYS; id++)
+			KUNIT_EXPECT_EQ_MSG(test, r.seen[id], 1,
+					    "room %u: key %u", r.room, id);
+		kunit_info(test, "room %u: %u calls, %u groups", r.room, calls,
+			   r.groups);
+	}
+}
+
 static struct kunit_case hmap_dump_cases[] = {
 	KUNIT_CASE(hmap_dump_format),
 	KUNIT_CASE_PARAM(hmap_dump_abort, abort_modes_gen_params),
@@ -707,6 +799,7 @@ static struct kunit_case hmap_dump_cases[] = {
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hmap_dump_equal_hashes, collide_modes_gen_params),
 	KUNIT_CASE(hmap_dump_emit_writes),
+	KUNIT_CASE(hmap_dump_big_range),
 	{}
 };
 

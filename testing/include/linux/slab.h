@@ -18,6 +18,7 @@
 #define __GFP_ZERO		0x100u
 #define __GFP_NOWARN		0x2000u
 #define __GFP_NORETRY		0x10000u
+#define __GFP_RETRY_MAYFAIL	0x4000u
 #define __GFP_ACCOUNT		0x400000u
 #define __GFP_HIGH		0x20u
 #define GFP_KERNEL		(___GFP_DIRECT_RECLAIM | ___GFP_IO | ___GFP_FS)
