@@ -970,6 +970,7 @@ struct rs_dump {
 	struct rs *rs;
 	u8 fixed[RS_NFIXED];
 	u8 upd[RS_NUPD];
+	u32 floor[RS_NVOL];
 	u32 room;
 };
 
@@ -994,8 +995,8 @@ static int rs_dump_emit(void *arg, const struct hmap_dump_item *items,
 		}
 		memcpy(&k, items[i].key, sizeof(k));
 		/*
-		 * map->lock is held: a removal of a key this dump returns
-		 * cannot have returned, so the floor read now must be older.
+		 * The floors were read before the hmap_dump() call began: a
+		 * removal that returned before then hides the entry from it.
 		 */
 		if (k.set == RS_FIXED_SET && k.id < RS_NFIXED &&
 		    kh_value_ok(val, len, k.set, k.id, 0))
@@ -1005,8 +1006,7 @@ static int rs_dump_emit(void *arg, const struct hmap_dump_item *items,
 			d->upd[k.id]++;
 		else if (k.set == RS_VOL_SET && k.id < RS_NVOL)
 			rs_check_found(rs, "dump", k.set, k.id, &rs->vol[k.id],
-				       atomic_read_acquire(&rs->vol[k.id].floor),
-				       val, len);
+				       d->floor[k.id], val, len);
 		else
 			rs_problem(rs, "dump: bad entry set %u id %u len %u",
 				   k.set, k.id, len);
@@ -1034,6 +1034,9 @@ static int rs_dumper_fn(void *data)
 		memset(&cur, 0, sizeof(cur));
 		while (!cur.done && !kthread_should_stop()) {
 			d->room = 1 + get_random_u32_below(16);
+			for (id = 0; id < RS_NVOL; id++)
+				d->floor[id] =
+					atomic_read_acquire(&rs->vol[id].floor);
 			ret = hmap_dump(rs->s, &cur, rs_dump_emit, d);
 			atomic_long_inc(&rs->dump_calls);
 			if (ret < 0)

@@ -236,18 +236,30 @@ static int cmd_put(size_t vsize)
 	long long max = cg_value("memory.max"), cur, ev_max, ev_oom, avail;
 	long long ev_max0 = cg_key("memory.events", "max");
 	long long ev_oom0 = cg_key("memory.events", "oom");
-	char *v = value_buf(vsize), key[32];
-	int fd = open_dev(), err = 0;
+	char *v = value_buf(vsize), key[32], path[640];
+	int fd = open_dev(), err = 0, max_fd;
 	long n;
 
 	if (max < 0)
 		bail("%s/memory.max is not a number of bytes", cg);
+	/*
+	 * Opened now: at the limit, opening a file (and reading one) needs
+	 * kernel memory charged to the group, so the limit is lifted through
+	 * this before anything is read.
+	 */
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	max_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (max_fd < 0)
+		bail("cannot open %s", path);
 	for (n = 0; n < 1000000; n++) {
 		snprintf(key, sizeof(key), "memcg-%ld", n);
 		err = hm_put(fd, key, (__u32)strlen(key), v, (__u32)vsize, 0);
 		if (err)
 			break;
 	}
+	if (write(max_fd, "max", 3) < 0)
+		bail("cannot lift %s", path);
+	close(max_fd);
 	cur = cg_value("memory.current");
 	ev_max = cg_key("memory.events", "max") - ev_max0;
 	ev_oom = cg_key("memory.events", "oom") - ev_oom0;
