@@ -964,6 +964,8 @@ static int rs_clearer_fn(void *data)
  * @rs: the run.
  * @fixed: times each RS_FIXED_SET key was returned.
  * @upd: times each RS_UPD_SET key was returned.
+ * @floor: each RS_VOL_SET key's removal floor, read before the current
+ *	hmap_dump() call began.
  * @room: entries the current call may still take.
  */
 struct rs_dump {
