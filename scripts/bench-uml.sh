@@ -21,7 +21,8 @@
 #             boot: four rounds, alternating which goes first, each loading
 #             one build's hmap.ko and benchmarking it at 10 000 keys (in
 #             the caches) and 100 000 (8- and 32-byte keys) and 1 000 000
-#             (deletes too, with 8-byte keys, at the two larger sizes);
+#             (deletes too, with 8-byte keys, at the two larger sizes),
+#             and test_rhashtable's sequence at 50 000;
 #             results in RESULTS/base and
 #             RESULTS/new (scripts/bench-compare.sh --uml drives it)
 #   --flavor  um-perf (default) for numbers; um-debug checks the benchmark
@@ -118,6 +119,8 @@ guest_main() {
 			kbench "k8v8-1m-r$r" n=1000000 runs=1 \
 				workloads=insert,lookup,lookup_chain,delete \
 				lookup_ops=400000
+			kbench "composite-r$r" n=50000 workloads=composite \
+				runs=3
 			build=$own results=$all
 			rmmod hmap || fail "rmmod $who hmap.ko"
 		done
