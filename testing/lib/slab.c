@@ -16,7 +16,6 @@
 
 #include "hmap_user.h"
 
-
 static long hmap_user_live;
 static unsigned long hmap_user_failed;
 static long hmap_user_fail_countdown;

@@ -53,10 +53,10 @@
  * page allocator's path (alloc_pages_exact(), freed by call_rcu()) always
  * fails here.
  */
-#define alloc_pages_exact(size, gfp)	((void)(size), (void *)NULL)
-#define free_pages_exact(p, size)	wmm_free((p), false, __func__)
+#define alloc_pages_exact(size, gfp)	((void)(size), (void)(gfp), (void *)NULL)
+#define free_pages_exact(p, size)	((void)(size), wmm_free((p), false, __func__))
 #undef call_rcu
-#define call_rcu(head, func)	WARN_ON_ONCE(1)
+#define call_rcu(head, func)	((void)(head), (void)(func), WARN_ON_ONCE(1))
 #define kfree_rcu(p, field)	wmm_free((p), true, __func__)
 #define kvfree_rcu(p, field)	wmm_free((p), true, __func__)
 #define kfree_rcu_mightsleep(p)	wmm_free((p), true, __func__)
