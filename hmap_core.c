@@ -492,6 +492,19 @@ static inline unsigned long hmap_chain_stripe_index(const struct hmap_table *t,
 	return hash & mask;
 }
 
+/*
+ * Whether @t and @old, read under RCU, are still the arrays in flight. Asked
+ * under a stripe of them: a yes then holds until the stripe is let go, and
+ * the writer sees every change made to their chains (invariant 7).
+ */
+static inline bool hmap_arrays_current(const struct hmap *map,
+				       const struct hmap_table *t,
+				       const struct hmap_table *old)
+{
+	return rcu_access_pointer(map->table) == t &&
+	       rcu_access_pointer(t->old) == old;
+}
+
 static inline spinlock_t *hmap_chain_stripe(struct hmap *map,
 					    const struct hmap_table *t,
 					    const struct hmap_table *old,
@@ -2084,8 +2097,7 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 	 * Invariant 7: with the stripe held, @t and @old, if still current,
 	 * stay so, and every change made to their chains is seen.
 	 */
-	if (rcu_access_pointer(map->table) == t &&
-	    rcu_access_pointer(t->old) == old) {
+	if (hmap_arrays_current(map, t, old)) {
 		ret = 0;
 		if (old) {
 			*resizing = true;
@@ -2136,8 +2148,7 @@ static void hmap_help_resize(struct hmap *map, unsigned int *steps,
 		if (old && old == claimed_in && ob < hmap_nbuckets(old)) {
 			stripe = hmap_chain_stripe(map, t, old, ob);
 			spin_lock(stripe);
-			if (rcu_access_pointer(map->table) == t &&
-			    rcu_access_pointer(t->old) == old)
+			if (hmap_arrays_current(map, t, old))
 				ret = hmap_evacuate(map, t, old, ob, steps,
 						    spares, last);
 			spin_unlock(stripe);
@@ -2460,8 +2471,7 @@ static int hmap_remove_fast(struct hmap *map, struct hmap_removal *r)
 		stripe = hmap_chain_stripe(map, t, old, r->hash);
 		spin_lock(stripe);
 		/* Invariant 7, as in hmap_insert_fast(). */
-		arrays_current = rcu_access_pointer(map->table) == t &&
-				 rcu_access_pointer(t->old) == old;
+		arrays_current = hmap_arrays_current(map, t, old);
 		if (arrays_current)
 			ret = hmap_remove_locked(map, t, old, r);
 		spin_unlock(stripe);
@@ -3032,8 +3042,7 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
 		set->n = 0;
 		set->data_used = 0;
 		spin_lock(stripe);
-		arrays_current = rcu_access_pointer(map->table) == t &&
-				 rcu_access_pointer(t->old) == old;
+		arrays_current = hmap_arrays_current(map, t, old);
 		if (arrays_current)
 			hmap_dump_range(map, t, old, b, set);
 		spin_unlock(stripe);
