@@ -1053,6 +1053,22 @@ static inline u64 hmap_tophash_word(const struct hmap_bucket *b)
 	return le64_to_cpu((__force __le64)READ_ONCE(b->tophash_word));
 }
 
+/*
+ * Start loading bucket @b's entries, whose loads would otherwise miss one
+ * after another in a loop that reads each entry. Reads the tophash word
+ * and slots as a lookup does: under RCU alone, stale values only prefetch
+ * the wrong line.
+ */
+static inline void hmap_bucket_prefetch_entries(const struct hmap_bucket *b)
+{
+	u64 tophashes = hmap_tophash_word(b);
+	unsigned int i;
+
+	for (i = 0; i < HMAP_BUCKET_SLOTS; i++, tophashes >>= 8)
+		if (hmap_slot_used((u8)tophashes))
+			prefetch(rcu_access_pointer(b->slots[i]));
+}
+
 #define HMAP_BYTES_ONES		0x0101010101010101ULL
 #define HMAP_BYTES_HIGHS	0x8080808080808080ULL
 
@@ -3009,6 +3025,32 @@ static size_t hmap_dump_bound(struct hmap_dump_set *set)
 }
 
 /*
+ * Prefetch for the next ranges of a dump through @t with no resize in
+ * flight, the range at @from just read: the entries of the next range,
+ * whose bucket the previous call prefetched, and the bucket of the one
+ * after. Consecutive ranges lie far apart in the array (bit-reversed
+ * order), so without this each would wait for its bucket, then its
+ * entries. Under RCU.
+ */
+static void hmap_dump_prefetch(const struct hmap_table *t, u64 from)
+{
+	u64 span = ~0ULL >> t->log2;
+	u64 next = (from | span) + 1;
+	const struct hmap_bucket *b;
+
+	if (!next)
+		return;
+	b = &t->buckets[hmap_dump_order(next) & hmap_mask(t)];
+	hmap_bucket_prefetch_entries(b);
+	next += span + 1;
+	if (!next)
+		return;
+	b = &t->buckets[hmap_dump_order(next) & hmap_mask(t)];
+	prefetch(b);
+	prefetch((const u8 *)(b + 1) - 1);
+}
+
+/*
  * Collect and sort the entries at or after set->from of the range the
  * cursor is in, one chain of the smaller array in flight, and set
  * *@span_mask to the span of dump order the range covers. The range is
@@ -3046,6 +3088,8 @@ static int hmap_dump_collect(struct hmap *map, struct hmap_dump_set *set,
 		if (arrays_current)
 			hmap_dump_range(map, t, old, b, set);
 		spin_unlock(stripe);
+		if (arrays_current && !old && !set->bounded)
+			hmap_dump_prefetch(t, set->from);
 		rcu_read_unlock();
 		if (!arrays_current)
 			continue;
@@ -3199,6 +3243,9 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 			hmap_finish_resize(map);
 			break;
 		}
+		/* Chains are claimed in order: the next is likely this one's. */
+		if (ob + 1 < hmap_nbuckets(old))
+			hmap_bucket_prefetch_entries(&old->buckets[ob + 1]);
 		*err = hmap_evacuate_locked(map, ob, NULL);
 		if (*err < 0) {
 			hmap_unclaim_chain(map, ob);
