@@ -73,6 +73,11 @@ module_param(size_hint, uint, 0444);
 MODULE_PARM_DESC(size_hint,
 		 "keys expected: the map starts big enough for them and never shrinks below (default 0)");
 
+static bool no_shrink;
+module_param(no_shrink, bool, 0444);
+MODULE_PARM_DESC(no_shrink,
+		 "the map never shrinks: deletes leave its bucket array as large as it grew (default N)");
+
 /* The map /dev/hmap serves. */
 static struct hmap_obj hmap_legacy;
 
@@ -1344,6 +1349,12 @@ int hmap_params_check(const struct hmap_params *p, bool verbose)
 			       p->size_hint, p->max_entries);
 		return -EINVAL;
 	}
+	if (p->flags & ~HMAP_CREATE_FLAGS) {
+		if (verbose)
+			pr_err("flags %#x: unknown\n",
+			       p->flags & ~HMAP_CREATE_FLAGS);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -1353,8 +1364,8 @@ int hmap_params_check(const struct hmap_params *p, bool verbose)
  * @buf: where to write them.
  * @size: bytes at @buf.
  *
- * The statistics of HMAP_STATS_FIELDS() in their order, then size_hint
- * and frozen.
+ * The statistics of HMAP_STATS_FIELDS() in their order, then size_hint,
+ * frozen and no_shrink.
  *
  * Context: process context; takes the map's lock.
  * Return: the length of the text (at most @size - 1).
@@ -1374,8 +1385,10 @@ int hmap_obj_show(struct hmap_obj *obj, char *buf, size_t size)
 				 sa->dev_attr.attr.name,
 				 sa->word(value, word, sizeof(word)));
 	}
-	len += scnprintf(buf + len, size - len, "size_hint %u\nfrozen %d\n",
-			 obj->params.size_hint, READ_ONCE(obj->frozen));
+	len += scnprintf(buf + len, size - len,
+			 "size_hint %u\nfrozen %d\nno_shrink %d\n",
+			 obj->params.size_hint, READ_ONCE(obj->frozen),
+			 !!(obj->params.flags & HMAP_CREATE_NO_SHRINK));
 	return len;
 }
 
@@ -1388,6 +1401,7 @@ static int __init hmap_init(void)
 		.max_key_size = max_key_size,
 		.max_value_size = max_value_size,
 		.size_hint = size_hint,
+		.flags = no_shrink ? HMAP_CREATE_NO_SHRINK : 0,
 	};
 	init_rwsem(&hmap_legacy.freeze_sem);
 	err = hmap_params_check(&hmap_legacy.params, true);

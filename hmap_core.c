@@ -380,6 +380,7 @@ struct hmap_stripe {
  * @max_key_size: key size limit.
  * @max_value_size: value size limit.
  * @min_log2: B from the size hint; the map never shrinks below it.
+ * @no_shrink: HMAP_CREATE_NO_SHRINK: the map never shrinks at all.
  * @lock: serializes resizes, the worker, dumps, and writes that take the
  *	slow path (see "Writers" in the top comment).
  * @resize_lock: serializes the moves of @resize's mark among writers
@@ -420,6 +421,7 @@ struct hmap {
 	u32 max_key_size;
 	u32 max_value_size;
 	unsigned int min_log2;
+	bool no_shrink;
 
 	struct mutex lock;	/* serializes the fields below but stripes */
 	spinlock_t resize_lock;	/* moves of @resize's mark */
@@ -736,7 +738,7 @@ static inline bool hmap_over_load(u64 count, unsigned int log2)
 static inline bool hmap_under_load(const struct hmap *map, u64 count,
 				   unsigned int log2)
 {
-	return log2 > map->min_log2 &&
+	return !map->no_shrink && log2 > map->min_log2 &&
 	       count * HMAP_SHRINK_DEN < (u64)HMAP_SHRINK_NUM << log2;
 }
 
@@ -2739,9 +2741,10 @@ static void hmap_abandon_resize(struct hmap *map, struct hmap_table *t)
  * hmap_clear() - remove every entry
  * @map: the map.
  *
- * The map goes back to the size its size hint asked for; a resize in
- * flight is abandoned (tracepoint hmap_resize_abandon). Without memory for
- * that smaller array the entries are removed where they are instead.
+ * The map goes back to the size its size hint asked for (one created with
+ * HMAP_CREATE_NO_SHRINK keeps its size); a resize in flight is abandoned
+ * (tracepoint hmap_resize_abandon). Without memory for that new array the
+ * entries are removed where they are instead.
  * Lookups concurrent with the clear see each key present or absent.
  *
  * Context: Process context; takes map->lock and waits for a grace period.
@@ -2757,14 +2760,14 @@ int hmap_clear(struct hmap *map)
 	hmap_set_spare(map, NULL);
 	if (spare)
 		atomic_long_sub(spare->bytes, &map->memory);
-	nt = hmap_table_alloc(map, map->min_log2);
+	t = hmap_deref_locked(map, map->table);
+	nt = hmap_table_alloc(map, map->no_shrink ? t->log2 : map->min_log2);
 	if (!nt) {
 		hmap_clear_in_place(map);
 		mutex_unlock(&map->lock);
 		hmap_array_free(spare);
 		return 0;
 	}
-	t = hmap_deref_locked(map, map->table);
 	hmap_lock_stripes(map);
 	/* Under every stripe: no evacuation is traced after the abandon. */
 	hmap_abandon_resize(map, t);
@@ -3408,7 +3411,8 @@ static bool hmap_params_valid(const struct hmap_params *p)
 	return p->max_entries && p->max_entries <= HMAP_ENTRIES_LIMIT &&
 	       p->max_key_size && p->max_key_size <= HMAP_KEY_SIZE_LIMIT &&
 	       p->max_value_size <= HMAP_VALUE_SIZE_LIMIT &&
-	       p->size_hint <= p->max_entries;
+	       p->size_hint <= p->max_entries &&
+	       !(p->flags & ~HMAP_CREATE_FLAGS);
 }
 
 /**
@@ -3450,6 +3454,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->max_key_size = params->max_key_size;
 	map->max_value_size = params->max_value_size;
 	map->min_log2 = hmap_log2_for(params->size_hint);
+	map->no_shrink = params->flags & HMAP_CREATE_NO_SHRINK;
 	map->stats.id = map->id;
 	map->stats.max_entries = map->max_entries;
 	map->stats.max_key_size = map->max_key_size;

@@ -265,11 +265,12 @@ static int hmap_fs_create(struct file *file, const struct hmap_ioc_create *c)
 		.max_key_size = c->max_key_size,
 		.max_value_size = c->max_value_size,
 		.size_hint = c->size_hint,
+		.flags = c->flags,
 	};
 	u64 limit = (u64)READ_ONCE(maps_memory_limit) * SZ_1M;
 	int err;
 
-	if (c->flags || c->__reserved || c->mode & ~0777)
+	if (c->__reserved || c->mode & ~0777)
 		return -EINVAL;
 	if (!hmap_fs_name_ok(c->name, strnlen(c->name, sizeof(c->name))))
 		return -EINVAL;

@@ -31,6 +31,7 @@ struct mem_cgroup;
  * @max_value_size: the longest value in bytes; 0..HMAP_VALUE_SIZE_LIMIT.
  * @size_hint: entries expected; the map starts big enough to hold them
  *	without growing, and never shrinks below that size.
+ * @flags: HMAP_CREATE_* flags (HMAP_CREATE_NO_SHRINK); others must be 0.
  * @memcg: when not NULL, every allocation made for the map is charged to
  *	this memory cgroup (hmap_create() takes a reference of its own,
  *	hmap_destroy() drops it); NULL charges each allocation to the task
@@ -42,6 +43,7 @@ struct hmap_params {
 	u32 max_key_size;
 	u32 max_value_size;
 	u32 size_hint;
+	u32 flags;
 	struct mem_cgroup *memcg;
 };
 

@@ -410,37 +410,51 @@ void kh_adopt_test(struct kunit *test)
 }
 
 /**
- * kh_create() - create a map that is destroyed when the test ends
+ * kh_create_params() - create a map that is destroyed when the test ends
+ * @test: the test.
+ * @p: the map's parameters.
+ *
+ * Fails the test (an assertion) if the map cannot be created.
+ *
+ * Return: the map.
+ */
+struct hmap *kh_create_params(struct kunit *test, const struct hmap_params *p)
+{
+	struct hmap *map;
+	int ret;
+
+	map = hmap_create(p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, map,
+					 "hmap_create(%u, %u, %u, %u, %#x)",
+					 p->max_entries, p->max_key_size,
+					 p->max_value_size, p->size_hint,
+					 p->flags);
+	ret = kunit_add_action_or_reset(test, kh_destroy_action, map);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return map;
+}
+
+/**
+ * kh_create() - kh_create_params() without flags
  * @test: the test.
  * @max_entries: &struct hmap_params of the map.
  * @max_key: its max_key_size.
  * @max_value: its max_value_size.
  * @size_hint: its size_hint.
  *
- * Fails the test (an assertion) if the map cannot be created.
- *
  * Return: the map.
  */
 struct hmap *kh_create(struct kunit *test, u32 max_entries, u32 max_key,
 		       u32 max_value, u32 size_hint)
 {
-	struct hmap_params p = {
+	const struct hmap_params p = {
 		.max_entries = max_entries,
 		.max_key_size = max_key,
 		.max_value_size = max_value,
 		.size_hint = size_hint,
 	};
-	struct hmap *map;
-	int ret;
 
-	map = hmap_create(&p);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, map,
-					 "hmap_create(%u, %u, %u, %u)",
-					 max_entries, max_key, max_value,
-					 size_hint);
-	ret = kunit_add_action_or_reset(test, kh_destroy_action, map);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	return map;
+	return kh_create_params(test, &p);
 }
 
 /**

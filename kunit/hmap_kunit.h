@@ -125,6 +125,7 @@ u64 kh_fkey_hash(const void *key, u32 key_len);
 u32 kh_fill_value(void *buf, u32 set, u32 id, u32 gen);
 bool kh_value_ok(const void *buf, u32 len, u32 set, u32 id, u32 gen);
 
+struct hmap *kh_create_params(struct kunit *test, const struct hmap_params *p);
 struct hmap *kh_create(struct kunit *test, u32 max_entries, u32 max_key,
 		       u32 max_value, u32 size_hint);
 struct hmap *kh_create_forced(struct kunit *test, u32 max_entries,

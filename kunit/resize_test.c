@@ -994,6 +994,60 @@ static void hmap_shrink_floor(struct kunit *test)
 }
 
 /*
+ * HMAP_CREATE_NO_SHRINK: the deletes that shrink hmap_shrink_floor()'s map
+ * three times leave this one at the B it grew to, and so does a clear; it
+ * fills again without growing. A flag hmap does not know is refused.
+ */
+static void hmap_no_shrink(struct kunit *test)
+{
+	struct hmap_params p = {
+		.max_entries = 2000,
+		.max_key_size = sizeof(struct kh_key),
+		.max_value_size = KH_VAL_MAX,
+		.flags = HMAP_CREATE_NO_SHRINK,
+	};
+	struct hmap *map = kh_create_params(test, &p), *bad;
+	struct kh_model *m = kh_model_new(test, 13, 2000);
+	struct hmap_stats s;
+	u32 id;
+
+	hmap_set_worker_enabled(map, false);
+	fill(test, map, m, 0, 800, 0);		/* B 0 -> 7 */
+	hmap_worker_run(map);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 7);
+	for (id = 0; id < 800; id++) {
+		kh_model_delete(test, map, m, id);
+		if (id % 32 == 0)
+			hmap_worker_run(map);
+	}
+	hmap_worker_run(map);
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.count, 0);
+	KUNIT_EXPECT_EQ(test, s.log2_buckets, 7);
+	KUNIT_EXPECT_EQ(test, s.shrinks, 0);
+	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	fill(test, map, m, 0, 800, 1);
+	hmap_worker_run(map);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).grows, s.grows);
+	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
+	memset(m->present, 0, m->n * sizeof(*m->present));
+	m->count = 0;
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.count, 0);
+	KUNIT_EXPECT_EQ(test, s.log2_buckets, 7);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	p.flags = HMAP_CREATE_FLAGS + 1;
+	bad = hmap_create(&p);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(bad), -EINVAL);
+	if (!IS_ERR(bad))
+		hmap_destroy(bad);
+}
+
+/*
  * Hysteresis: a grow lands at load 3.25 and a shrink at 3.25, so after
  * each, the count must double or halve before the next. At B=4 after a
  * shrink: 5 swings between 26 and 104 entries change nothing; 200
@@ -1109,6 +1163,7 @@ static void hmap_shrink_merge(struct kunit *test)
 static struct kunit_case hmap_shrink_cases[] = {
 	KUNIT_CASE_PARAM(hmap_shrink_threshold, shrink_bs_gen_params),
 	KUNIT_CASE(hmap_shrink_floor),
+	KUNIT_CASE(hmap_no_shrink),
 	KUNIT_CASE(hmap_shrink_hysteresis),
 	KUNIT_CASE(hmap_shrink_merge),
 	{}

@@ -1805,6 +1805,7 @@ enum {
 	OPT_VALUE_SIZE,
 	OPT_SIZE_HINT,
 	OPT_MODE,
+	OPT_NO_SHRINK,
 };
 
 /* A create option's value, within [min, max]; a usage error names it. */
@@ -1826,6 +1827,7 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 		{ "value-size", required_argument, NULL, OPT_VALUE_SIZE },
 		{ "size-hint", required_argument, NULL, OPT_SIZE_HINT },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "no-shrink", no_argument, NULL, OPT_NO_SHRINK },
 		{ 0 }
 	};
 	struct hmap_ioc_create p = {
@@ -1866,6 +1868,9 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 				       "--mode %s: must be octal, 0..0777",
 				       optarg);
 			p.mode = mode;
+			break;
+		case OPT_NO_SHRINK:
+			p.flags |= HMAP_CREATE_NO_SHRINK;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -1953,7 +1958,7 @@ struct map_info {
 	struct stat st;
 	bool readable;
 	unsigned long long count, max_entries, max_key_size, max_value_size,
-		size_hint, memory_bytes, frozen;
+		size_hint, memory_bytes, frozen, no_shrink;
 };
 
 /* Read the map's "name value" lines (read(2) on its file). */
@@ -1985,6 +1990,7 @@ static void map_info_read(int dirfd, struct map_info *m)
 		{ "size_hint", &m->size_hint },
 		{ "memory_bytes", &m->memory_bytes },
 		{ "frozen", &m->frozen },
+		{ "no_shrink", &m->no_shrink },
 	};
 	size_t i;
 
@@ -2039,7 +2045,8 @@ static void print_map_json(const struct map_info *m, bool first)
 	printf(",\"max_value_size\":%llu", m->max_value_size);
 	printf(",\"size_hint\":%llu", m->size_hint);
 	printf(",\"memory_bytes\":%llu", m->memory_bytes);
-	printf(",\"frozen\":%s}}", m->frozen ? "true" : "false");
+	printf(",\"frozen\":%s", m->frozen ? "true" : "false");
+	printf(",\"no_shrink\":%s}}", m->no_shrink ? "true" : "false");
 }
 
 static void print_map_line(const struct map_info *m)
@@ -2183,7 +2190,7 @@ static const struct command commands[] = {
 	  "  -b, --buffer BYTES  buffer size (default 262144)\n" },
 	{ "create", cmd_create,
 	  "Usage: hmapctl create NAME [--max-entries N] [--key-size N] [--value-size N]\n"
-	  "                      [--size-hint N] [--mode MODE]\n"
+	  "                      [--size-hint N] [--mode MODE] [--no-shrink]\n"
 	  "Create the named map NAME in the hmap filesystem ($HMAP_FS, default\n"
 	  HM_DEFAULT_FS "), owned by you; use it with 'hmapctl -m NAME ...'.\n"
 	  "NAME: 1..63 letters, digits, '.', '_' or '-', not starting with '.'.\n\n"
@@ -2191,7 +2198,9 @@ static const struct command commands[] = {
 	  "  --key-size N     longest key in bytes, 1..4096 (default 256)\n"
 	  "  --value-size N   longest value in bytes, 0..1048576 (default 4096)\n"
 	  "  --size-hint N    keys expected, 0..max-entries (default 0)\n"
-	  "  --mode MODE      octal permissions, less the umask (default 0600)\n" },
+	  "  --mode MODE      octal permissions, less the umask (default 0600)\n"
+	  "  --no-shrink      never shrink: deletes leave the bucket array as large\n"
+	  "                   as it grew (HMAP_CREATE_NO_SHRINK)\n" },
 	{ "list", cmd_list,
 	  "Usage: hmapctl list [-j]\n"
 	  "List the named maps: name, id (as in the tracepoints), owner, group,\n"

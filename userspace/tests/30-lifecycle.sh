@@ -24,7 +24,7 @@ new_dmesg_has() {
 
 test_params() {
 	local p
-	for p in max_entries max_key_size max_value_size size_hint; do
+	for p in max_entries max_key_size max_value_size size_hint no_shrink; do
 		check "modinfo describes $p" sh -c "modinfo -p '$HMAP_KO' | grep -q '^$p:.*[a-z]'"
 	done
 	unload_hmap
@@ -54,6 +54,17 @@ test_params() {
 		test "$(cat /sys/class/misc/hmap/grows)" -eq 0
 	check_status 3 "a 33-byte key is refused with max_key_size=32" \
 		"$H" put 123456789012345678901234567890123 v
+	unload_hmap
+	check "insmod hmap.ko no_shrink=1" load_hmap no_shrink=1
+	"$H" fill -q 2000
+	"$H" clear
+	"$H" fill -q 2000
+	local i
+	for i in $(seq 0 1999); do echo "key-$i"; done | xargs "$H" del
+	check "no_shrink=1: 2000 keys deleted, the array kept its size (B=$(cat /sys/class/misc/hmap/log2_buckets))" \
+		test "$(cat /sys/class/misc/hmap/shrinks)" -eq 0 -a \
+		     "$(cat /sys/class/misc/hmap/log2_buckets)" -ge 8 -a \
+		     "$(cat /sys/class/misc/hmap/count)" -eq 0
 }
 
 test_permissions() {

@@ -56,8 +56,8 @@ test_many() { tap_include "maps_test many" timed "$MAPS_TEST" many "$FS" 1000; }
 test_hmapctl() {
 	check_status 0 "hmapctl create small --max-entries 10 --key-size 4 --value-size 8" \
 		"$H" create small --max-entries 10 --key-size 4 --value-size 8
-	check_status 0 "hmapctl create big --size-hint 5000 --mode 0640" \
-		"$H" create big --size-hint 5000 --mode 0640
+	check_status 0 "hmapctl create big --size-hint 5000 --mode 0640 --no-shrink" \
+		"$H" create big --size-hint 5000 --mode 0640 --no-shrink
 	check_status 3 "create small again: exit 3" "$H" create small
 	check "... EEXIST" grep -q EEXIST "$TMP/stderr"
 	local n
@@ -112,6 +112,8 @@ st = json.loads(subprocess.check_output(['$H', '-m', 'big', 'stats', '-j']))
 assert maps['big']['id'] == st['id'], (maps['big'], st['id'])
 assert maps['big']['stats']['count'] == 298 and maps['big']['mode'] == '0640'
 assert maps['small']['stats']['max_key_size'] == 4
+assert maps['big']['stats']['no_shrink'] is True
+assert maps['small']['stats']['no_shrink'] is False
 "
 	check "the name is reachable from the id (find -inum)" \
 		test "$(find $FS -inum "$("$H" -m big stats -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" -printf %f)" = big

@@ -394,7 +394,7 @@ struct hmap_ioc_clear {
  * unloaded. A map's inode number is its id, the one the tracepoints and
  * HMAP_IOC_STATS report ("ls -i", "find /sys/fs/hmap -inum ID"), and
  * read(2) on a map's file gives its statistics as "name value" lines
- * (the fields of HMAP_STATS_FIELDS, then size_hint and frozen).
+ * (the fields of HMAP_STATS_FIELDS, then size_hint, frozen and no_shrink).
  *
  * Everything a named map allocates is charged to the memory cgroup of the
  * process that created it, whoever writes to it later. The module
@@ -408,10 +408,20 @@ struct hmap_ioc_clear {
 /* The longest map name, in bytes, without its terminating NUL. */
 #define HMAP_NAME_MAX		63
 
+/*
+ * Flags of a new map (struct hmap_ioc_create, struct hmap_params).
+ * HMAP_CREATE_NO_SHRINK: the map never shrinks. Deletes leave its bucket
+ * array as large as it grew (as rhashtable without automatic_shrinking, or
+ * a BPF hash map), so a map emptied and filled again does not shrink and
+ * grow again each time; its memory stays that of its largest size.
+ */
+#define HMAP_CREATE_NO_SHRINK	(1U << 0)
+#define HMAP_CREATE_FLAGS	HMAP_CREATE_NO_SHRINK
+
 /**
  * struct hmap_ioc_create - argument of HMAP_IOC_CREATE
  * @size: sizeof(struct hmap_ioc_create).
- * @flags: must be 0.
+ * @flags: HMAP_CREATE_* flags; other bits must be 0.
  * @name: the map's name, NUL-terminated; every byte after the NUL must be
  *	0. 1..HMAP_NAME_MAX bytes of ASCII letters, digits, '.', '_' and
  *	'-', not starting with '.'.
