@@ -42,7 +42,9 @@
  *   composite  the sequence lib/test_rhashtable.c times (insert n keys
  *              id = 2i, walk the map, look up ids 0..n-1, walk again,
  *              delete all), averaged over "runs", to set next to that
- *              module's "Average test time".
+ *              module's "Average test time". Both maps are set up as
+ *              that module sets up its rhashtable: no shrinking
+ *              (automatic_shrinking off; HMAP_CREATE_NO_SHRINK).
  *
  * The rhashtable is a plain one: an object with a struct rhash_head, the
  * key and the value, allocated with kmalloc() and freed with kfree_rcu(),
@@ -340,6 +342,8 @@ static int hm_create(struct bmap *m, bool composite)
 		.max_key_size = m->ksize,
 		.max_value_size = m->vsize,
 		.size_hint = m->size_hint,
+		/* rb_create()'s composite map does not shrink either. */
+		.flags = composite ? HMAP_CREATE_NO_SHRINK : 0,
 	};
 
 	m->hmap = hmap_create(&p);
