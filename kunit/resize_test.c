@@ -966,17 +966,20 @@ static void hmap_shrink_threshold(struct kunit *test)
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
-/* A map never shrinks below the B its size hint asked for. */
-static void hmap_shrink_floor(struct kunit *test)
+/*
+ * With the worker off, insert ids 0..799 of @m (the map grows to B=7),
+ * then delete them in order, running the worker every 32 deletes and at
+ * the end. Return the statistics then (count 0 checked).
+ */
+static struct hmap_stats fill_800_delete_all(struct kunit *test,
+					     struct hmap *map,
+					     struct kh_model *m)
 {
-	struct hmap *map = kh_create(test, 2000, sizeof(struct kh_key),
-				     KH_VAL_MAX, 104);
-	struct kh_model *m = kh_model_new(test, 11, 2000);
 	struct hmap_stats s;
 	u32 id;
 
 	hmap_set_worker_enabled(map, false);
-	fill(test, map, m, 0, 800, 0);		/* B 4 -> 5 -> 6 -> 7 */
+	fill(test, map, m, 0, 800, 0);
 	hmap_worker_run(map);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 7);
 	for (id = 0; id < 800; id++) {
@@ -987,6 +990,18 @@ static void hmap_shrink_floor(struct kunit *test)
 	hmap_worker_run(map);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.count, 0);
+	return s;
+}
+
+/* A map never shrinks below the B its size hint asked for. */
+static void hmap_shrink_floor(struct kunit *test)
+{
+	struct hmap *map = kh_create(test, 2000, sizeof(struct kh_key),
+				     KH_VAL_MAX, 104);
+	struct kh_model *m = kh_model_new(test, 11, 2000);
+	struct hmap_stats s;
+
+	s = fill_800_delete_all(test, map, m);	/* B 4 -> 5 -> 6 -> 7 */
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 4);
 	KUNIT_EXPECT_EQ(test, s.shrinks, 3);
 	KUNIT_EXPECT_EQ(test, s.grows, 3);
@@ -1009,20 +1024,8 @@ static void hmap_no_shrink(struct kunit *test)
 	struct hmap *map = kh_create_params(test, &p), *bad;
 	struct kh_model *m = kh_model_new(test, 13, 2000);
 	struct hmap_stats s;
-	u32 id;
 
-	hmap_set_worker_enabled(map, false);
-	fill(test, map, m, 0, 800, 0);		/* B 0 -> 7 */
-	hmap_worker_run(map);
-	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 7);
-	for (id = 0; id < 800; id++) {
-		kh_model_delete(test, map, m, id);
-		if (id % 32 == 0)
-			hmap_worker_run(map);
-	}
-	hmap_worker_run(map);
-	s = kh_stats(map);
-	KUNIT_EXPECT_EQ(test, s.count, 0);
+	s = fill_800_delete_all(test, map, m);	/* B 0 -> 7 */
 	KUNIT_EXPECT_EQ(test, s.log2_buckets, 7);
 	KUNIT_EXPECT_EQ(test, s.shrinks, 0);
 	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
