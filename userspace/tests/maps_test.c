@@ -98,6 +98,69 @@ static int nfiles(void)
 	return n;
 }
 
+/* read(2) of a map's file has a line "no_shrink 0|1" saying @want. */
+static bool info_no_shrink(const char *name, int want)
+{
+	char buf[4096], line[32];
+	int fd = open_map(name, O_RDONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	snprintf(line, sizeof(line), "\nno_shrink %d\n", want);
+	return strstr(buf, line);
+}
+
+/*
+ * HMAP_CREATE_NO_SHRINK: 2000 keys put and deleted grow both maps alike,
+ * and shrink only the one created without the flag.
+ */
+static void test_no_shrink(void)
+{
+	struct hmap_ioc_create p = params(4000, 8, 8);
+	struct hmap_ioc_stats st[2];
+	const char *names[2] = { "shrinks", "keeps" };
+	char key[16];
+	int fd, i, k, bad = 0;
+
+	memcpy(p.name, "keeps", 5);
+	p.flags = HMAP_CREATE_NO_SHRINK;
+	tap(create_raw(&p) == 0, "create keeps with HMAP_CREATE_NO_SHRINK");
+	tap(create("shrinks", 4000, 8, 8) == 0, "create shrinks without it");
+	tap(info_no_shrink("keeps", 1) && info_no_shrink("shrinks", 0),
+	    "their files say no_shrink 1 and no_shrink 0");
+	for (i = 0; i < 2; i++) {
+		fd = open_map(names[i], O_RDWR);
+		for (k = 0; k < 2000; k++) {
+			snprintf(key, sizeof(key), "k%d", k);
+			bad += hm_put(fd, key, strlen(key), "v", 1, 0) != 0;
+		}
+		for (k = 0; k < 2000; k++) {
+			snprintf(key, sizeof(key), "k%d", k);
+			bad += hm_delete(fd, key, strlen(key)) != 0;
+		}
+		bad += hm_stats(fd, &st[i]) != 0;
+		close(fd);
+	}
+	tap(!bad, "2000 puts and deletes into each");
+	tap(st[0].grows == st[1].grows && st[1].grows >= 8,
+	    "both grew alike (%llu, %llu grows)",
+	    (unsigned long long)st[0].grows, (unsigned long long)st[1].grows);
+	tap(st[0].shrinks > 0 && st[1].shrinks == 0 &&
+	    st[1].log2_buckets >= 8,
+	    "shrinks: %llu without the flag, %llu with it (B=%llu)",
+	    (unsigned long long)st[0].shrinks,
+	    (unsigned long long)st[1].shrinks,
+	    (unsigned long long)st[1].log2_buckets);
+	tap(!unlinkat(dfd, "keeps", 0) && !unlinkat(dfd, "shrinks", 0),
+	    "unlink both");
+}
+
 static void test_abi(void)
 {
 	static const char *const bad_names[] = {
@@ -231,69 +294,7 @@ static void test_abi(void)
 	    !unlinkat(dfd, "m3", 0) && !unlinkat(dfd, "longer", 0),
 	    "unlink all");
 	tap(nfiles() == 0, "none left");
-}
-
-/* read(2) of a map's file has a line "no_shrink 0|1" saying @want. */
-static bool info_no_shrink(const char *name, int want)
-{
-	char buf[4096], line[32];
-	int fd = open_map(name, O_RDONLY);
-	ssize_t len;
-
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = '\0';
-	snprintf(line, sizeof(line), "\nno_shrink %d\n", want);
-	return strstr(buf, line);
-}
-
-/*
- * HMAP_CREATE_NO_SHRINK: 2000 keys put and deleted grow both maps alike,
- * and shrink only the one created without the flag.
- */
-static void test_no_shrink(void)
-{
-	struct hmap_ioc_create p = params(4000, 8, 8);
-	struct hmap_ioc_stats st[2];
-	const char *names[2] = { "shrinks", "keeps" };
-	char key[16];
-	int fd, i, k, bad = 0;
-
-	memcpy(p.name, "keeps", 5);
-	p.flags = HMAP_CREATE_NO_SHRINK;
-	tap(create_raw(&p) == 0, "create keeps with HMAP_CREATE_NO_SHRINK");
-	tap(create("shrinks", 4000, 8, 8) == 0, "create shrinks without it");
-	tap(info_no_shrink("keeps", 1) && info_no_shrink("shrinks", 0),
-	    "their files say no_shrink 1 and no_shrink 0");
-	for (i = 0; i < 2; i++) {
-		fd = open_map(names[i], O_RDWR);
-		for (k = 0; k < 2000; k++) {
-			snprintf(key, sizeof(key), "k%d", k);
-			bad += hm_put(fd, key, strlen(key), "v", 1, 0) != 0;
-		}
-		for (k = 0; k < 2000; k++) {
-			snprintf(key, sizeof(key), "k%d", k);
-			bad += hm_delete(fd, key, strlen(key)) != 0;
-		}
-		bad += hm_stats(fd, &st[i]) != 0;
-		close(fd);
-	}
-	tap(!bad, "2000 puts and deletes into each");
-	tap(st[0].grows == st[1].grows && st[1].grows >= 8,
-	    "both grew alike (%llu, %llu grows)",
-	    (unsigned long long)st[0].grows, (unsigned long long)st[1].grows);
-	tap(st[0].shrinks > 0 && st[1].shrinks == 0 &&
-	    st[1].log2_buckets >= 8,
-	    "shrinks: %llu without the flag, %llu with it (B=%llu)",
-	    (unsigned long long)st[0].shrinks,
-	    (unsigned long long)st[1].shrinks,
-	    (unsigned long long)st[1].log2_buckets);
-	tap(!unlinkat(dfd, "keeps", 0) && !unlinkat(dfd, "shrinks", 0),
-	    "unlink both");
+	test_no_shrink();
 }
 
 static void test_freeze(void)
@@ -593,10 +594,8 @@ int main(int argc, char **argv)
 		perror(dir);
 		return 2;
 	}
-	if (!strcmp(argv[1], "abi")) {
+	if (!strcmp(argv[1], "abi"))
 		test_abi();
-		test_no_shrink();
-	}
 	else if (!strcmp(argv[1], "freeze"))
 		test_freeze();
 	else if (!strcmp(argv[1], "drain"))
