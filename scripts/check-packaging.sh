@@ -391,13 +391,14 @@ completion() {
 			echo "${COMPREPLY[*]}"
 		}
 		c hmapctl st; c hmapctl get --r; c hmapctl bench -m b; c hmapctl help l
-		c hmapctl des
+		c hmapctl des; c hmapctl create x --no
 	' sh "$tmp/root/usr/share/bash-completion/completions/hmapctl" 2>&1)
 	[ "$got" = "stats
 --raw
 batch both
 load list
-destroy" ] || echo "completions: $(tr '\n' '|' <<< "$got")"
+destroy
+--no-shrink" ] || echo "completions: $(tr '\n' '|' <<< "$got")"
 }
 check "bash completion completes commands, options and values" completion
 
