@@ -3246,9 +3246,6 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 			hmap_finish_resize(map);
 			break;
 		}
-		/* Chains are claimed in order: the next is likely this one's. */
-		if (ob + 1 < hmap_nbuckets(old))
-			hmap_bucket_prefetch_entries(&old->buckets[ob + 1]);
 		*err = hmap_evacuate_locked(map, ob, NULL);
 		if (*err < 0) {
 			hmap_unclaim_chain(map, ob);
