@@ -41,11 +41,11 @@
 #undef kvfree_rcu
 #undef kfree_rcu_mightsleep
 #define kmalloc(size, gfp)	wmm_alloc((size), !!((gfp) & __GFP_ZERO), __func__)
-#define kzalloc(size, gfp)	wmm_alloc((size), true, __func__)
-#define kvzalloc(size, gfp)	wmm_alloc((size), true, __func__)
+#define kzalloc(size, gfp)	((void)(gfp), wmm_alloc((size), true, __func__))
+#define kvzalloc(size, gfp)	((void)(gfp), wmm_alloc((size), true, __func__))
 #define kvmalloc(size, gfp)	wmm_alloc((size), !!((gfp) & __GFP_ZERO), __func__)
 #define kvmalloc_array(n, size, gfp) \
-	wmm_alloc((size_t)(n) * (size_t)(size), false, __func__)
+	((void)(gfp), wmm_alloc((size_t)(n) * (size_t)(size), false, __func__))
 #define kfree(p)		wmm_free((p), false, __func__)
 #define kvfree(p)		wmm_free((p), false, __func__)
 /*
@@ -57,8 +57,10 @@
 #define free_pages_exact(p, size)	((void)(size), wmm_free((p), false, __func__))
 #undef call_rcu
 #define call_rcu(head, func)	((void)(head), (void)(func), WARN_ON_ONCE(1))
-#define kfree_rcu(p, field)	wmm_free((p), true, __func__)
-#define kvfree_rcu(p, field)	wmm_free((p), true, __func__)
+#define kfree_rcu(p, field) \
+	((void)sizeof((p)->field), wmm_free((p), true, __func__))
+#define kvfree_rcu(p, field) \
+	((void)sizeof((p)->field), wmm_free((p), true, __func__))
 #define kfree_rcu_mightsleep(p)	wmm_free((p), true, __func__)
 
 /* RCU: R runs in W's OS thread, and frees wait for the scenario's end. */
@@ -82,8 +84,14 @@ void wmm_warn(const char *file, int line, const char *cond);
 
 #undef mod_delayed_work
 #undef cancel_delayed_work_sync
-static inline bool wmm_no_worker(const void *dw) { (void)dw; return false; }
-#define mod_delayed_work(wq, dw, delay)	wmm_no_worker(dw)
+static inline bool wmm_no_worker(const void *dw)
+{
+	(void)dw;
+	return false;
+}
+
+#define mod_delayed_work(wq, dw, delay) \
+	((void)(wq), (void)(delay), wmm_no_worker(dw))
 #define cancel_delayed_work_sync(dw)	wmm_no_worker(dw)
 
 /* current: only its mm, for the cgroup a spare is charged to (none). */
@@ -94,6 +102,7 @@ static inline struct task_struct *wmm_current(void)
 
 	return &task;
 }
+
 #define current	wmm_current()
 
 /* Hooks that hmap_core.c's functions export or call, all global here. */
