@@ -31,8 +31,13 @@
  *              it again, so the map keeps growing and shrinking.
  *   writers    a fresh map filled with keys 0..n-1 by one thread, then
  *              by one thread per online CPU, each inserting its own
- *              slice (disjoint keys): what more writers add (hmap's
- *              serialize on its mutex). Not in the default list.
+ *              slice (disjoint keys): what more writers add. Each fill
+ *              also reports the busy time of every CPU meanwhile (cpu_ns:
+ *              its writers', the map's worker's and RCU's) and
+ *              ops_per_cpu_sec, since one writer's fill keeps more than
+ *              one CPU busy where a worker evacuates beside it. Not in
+ *              the default list.
+ *   writers_presized  the same into maps created for n keys: no resize.
  *   noise      (always, first) how much of the time the vCPU is not running:
  *              under TCG on a busy host, milliseconds at a time.
  *   hash       (a breakdown of a lookup) the hash alone: siphash() (hmap's
@@ -62,6 +67,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/jhash.h>
+#include <linux/kernel_stat.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -72,6 +78,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/tick.h>
 #include <linux/timex.h>
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
@@ -719,6 +726,29 @@ static inline u64 bench_rate(u64 ops, u64 ns)
 	return ns ? div64_u64(ops * NSEC_PER_SEC, ns) : 0;
 }
 
+/*
+ * Idle time of every online CPU so far, in ns: the nohz idle clock where
+ * the kernel keeps one, else the tick's count (what /proc/stat reports).
+ * A workload's busy CPU time is its wall time on every CPU less this
+ * one's change: its threads', the worker's and RCU's time alike, with the
+ * guest otherwise idle.
+ */
+static u64 bench_idle_ns(void)
+{
+	u64 idle = 0, us;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		us = get_cpu_idle_time_us(cpu, NULL);
+		if (us != (u64)-1)
+			idle += us * NSEC_PER_USEC;
+		else
+			idle += kcpustat_cpu(cpu).cpustat[CPUTIME_IDLE] +
+				kcpustat_cpu(cpu).cpustat[CPUTIME_IOWAIT];
+	}
+	return idle;
+}
+
 /* Free pages, after every pending RCU free has run. */
 static long bench_free_pages(void)
 {
@@ -1022,6 +1052,7 @@ struct bench_job {
 	u64 ops;		/* per thread */
 	u64 base;		/* mixed: keys 0..base-1 stay */
 	u64 slice;		/* mixed: keys each thread inserts and deletes */
+	u64 busy_ns;		/* CPU time of every CPU while it ran */
 	atomic_t ready;
 	atomic_t running;
 	struct completion start;
@@ -1207,7 +1238,7 @@ static int bench_run_threads(struct bench_job *job, struct bench_thread *ths,
 			     u64 *wall)
 {
 	unsigned int i, started = 0;
-	u64 t0 = U64_MAX, t1 = 0;
+	u64 t0 = U64_MAX, t1 = 0, span, idle;
 	int err = 0;
 
 	atomic_set(&job->ready, 0);
@@ -1242,8 +1273,13 @@ static int bench_run_threads(struct bench_job *job, struct bench_thread *ths,
 		wake_up_process(ths[i].task);
 	while (atomic_read(&job->ready) < started)
 		usleep_range(100, 200);
+	idle = bench_idle_ns();
+	span = bench_ns();
 	complete_all(&job->start);
 	wait_for_completion(&job->done);
+	span = (bench_ns() - span) * num_online_cpus();
+	idle = bench_idle_ns() - idle;
+	job->busy_ns = span > idle ? span - idle : 0;
 	for (i = 0; i < started; i++) {
 		kthread_stop(ths[i].task);
 		put_task_struct(ths[i].task);
@@ -1553,6 +1589,11 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
 			bench_kv(&l, "ops", n);
 			bench_kv(&l, "ns", wall);
 			bench_kv(&l, "ops_per_sec", bench_rate(n, wall));
+			bench_kv(&l, "cpu_ns", job.busy_ns);
+			bench_kv(&l, "cpus_permille",
+				 div64_u64(job.busy_ns * 1000, max(wall, 1ULL)));
+			bench_kv(&l, "ops_per_cpu_sec",
+				 bench_rate(n, job.busy_ns));
 			bench_kv(&l, "errors", errors);
 			bench_end(&l);
 		}
