@@ -16,14 +16,41 @@
 
 #include "hmap_user.h"
 
-static long hmap_user_live;
+/*
+ * Live allocations, counted per thread (threads share a slot only past
+ * HMAP_USER_LIVE_SLOTS of them): one counter that every allocation
+ * changes would move its cache line between the CPUs of parallel
+ * writers at each entry, a cost the kernel's allocator does not have.
+ */
+#define HMAP_USER_LIVE_SLOTS	64
+
+static struct {
+	long n;
+} ____cacheline_aligned_in_smp hmap_user_live[HMAP_USER_LIVE_SLOTS];
+static unsigned int hmap_user_live_next;
+static __thread int hmap_user_live_slot = -1;
 static unsigned long hmap_user_failed;
 static long hmap_user_fail_countdown;
 static bool hmap_user_fail_every;
 
+static void hmap_user_live_add(long n)
+{
+	if (hmap_user_live_slot < 0)
+		hmap_user_live_slot = __atomic_fetch_add(&hmap_user_live_next,
+							 1, __ATOMIC_RELAXED) %
+				      HMAP_USER_LIVE_SLOTS;
+	__atomic_add_fetch(&hmap_user_live[hmap_user_live_slot].n, n,
+			   __ATOMIC_RELAXED);
+}
+
 long hmap_user_allocs_live(void)
 {
-	return __atomic_load_n(&hmap_user_live, __ATOMIC_RELAXED);
+	long live = 0;
+	unsigned int i;
+
+	for (i = 0; i < HMAP_USER_LIVE_SLOTS; i++)
+		live += __atomic_load_n(&hmap_user_live[i].n, __ATOMIC_RELAXED);
+	return live;
 }
 
 unsigned long hmap_user_alloc_failures(void)
@@ -117,7 +144,7 @@ static void *hmap_user_kmalloc(size_t size, gfp_t flags)
 		return NULL;
 	if (flags & __GFP_ZERO)
 		memset(p, 0, size);
-	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(1);
 	return p;
 }
 
@@ -167,7 +194,7 @@ void *kvmalloc(size_t size, gfp_t flags)
 	hmap_user_vm_areas = a;
 	__atomic_add_fetch(&hmap_user_vm_count, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hmap_user_vm_lock);
-	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(1);
 	return p;
 }
 
@@ -186,7 +213,7 @@ void *alloc_pages_exact(size_t size, gfp_t flags)
 		return NULL;
 	if (flags & __GFP_ZERO)
 		memset(p, 0, size);
-	__atomic_add_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(1);
 	return p;
 }
 
@@ -194,7 +221,7 @@ void free_pages_exact(void *p, size_t size)
 {
 	if (!p)
 		return;
-	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(-1);
 	free(p);
 }
 
@@ -209,7 +236,7 @@ void kfree(const void *p)
 		return;
 	/* kfree() of vmalloc memory: a crash in the kernel. */
 	WARN_ON(hmap_user_vm_find(p, true));
-	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(-1);
 	free((void *)p);
 }
 
@@ -218,7 +245,7 @@ void kvfree(const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return;
 	hmap_user_vm_find(p, true);
-	__atomic_sub_fetch(&hmap_user_live, 1, __ATOMIC_RELAXED);
+	hmap_user_live_add(-1);
 	free((void *)p);
 }
 
