@@ -88,11 +88,17 @@
  * the step on the chain at the mark (hmap_chain_moved()); the next chain
  * to hand out is an atomic (hmap_claim_chain()), and each stripe counts
  * the steps made under it (struct hmap_resize_counts), so writes moving
- * chains above the mark share no lock and no counter. The count is an atomic: max_entries
- * stays exact (an insert reserves its place with atomic_long_add_unless()
- * under the stripe), but parallel writes may take it past a resize
- * threshold by one entry per writer before a write sees the threshold
- * crossed and takes the slow path that starts the resize.
+ * chains above the mark share no lock and no counter. The count is an
+ * atomic that inserts take places in by batches, each stripe keeping what
+ * its inserts have not used yet (hmap_count_take()), so that parallel
+ * writers change its line once in up to HMAP_COUNT_BATCH_MAX inserts:
+ * max_entries stays exact (no place is taken past it, and an insert that
+ * finds no room gathers the stripes' places before it says -E2BIG), and
+ * near a threshold places are neither taken nor kept, so a resize is
+ * decided on the exact count (hmap_count_gather()); parallel writes may
+ * still take it past a threshold by one entry per writer before a write
+ * sees the threshold crossed and takes the slow path that starts the
+ * resize.
  *
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
@@ -368,6 +374,7 @@ struct hmap_resize_counts {
 struct hmap_stripe {
 	spinlock_t lock;	/* the chains of this stripe */
 	struct hmap_resize_counts counts;	/* under @lock */
+	long reserved;	/* places in map->count held for inserts; under @lock */
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -507,12 +514,19 @@ static inline bool hmap_arrays_current(const struct hmap *map,
 	       rcu_access_pointer(t->old) == old;
 }
 
+static inline struct hmap_stripe *
+hmap_chain_stripe_of(struct hmap *map, const struct hmap_table *t,
+		     const struct hmap_table *old, u64 hash)
+{
+	return hmap_stripe_of(map, hmap_chain_stripe_index(t, old, hash));
+}
+
 static inline spinlock_t *hmap_chain_stripe(struct hmap *map,
 					    const struct hmap_table *t,
 					    const struct hmap_table *old,
 					    u64 hash)
 {
-	return hmap_stripe(map, hmap_chain_stripe_index(t, old, hash));
+	return &hmap_chain_stripe_of(map, t, old, hash)->lock;
 }
 
 /*
@@ -588,9 +602,135 @@ static void hmap_unlock_stripes(struct hmap *map)
 	}
 }
 
+/*
+ * The count the fast path compares with the thresholds: the entries, and
+ * the places stripes hold for inserts to come (hmap_count_take()). Near a
+ * threshold no places are taken and those held are given back before a
+ * resize is decided (hmap_count_gather()), so every threshold is met at
+ * the exact count.
+ */
 static inline unsigned long hmap_count(const struct hmap *map)
 {
 	return atomic_long_read(&map->count);
+}
+
+/*
+ * The places the stripes hold: exact under every stripe, otherwise a
+ * snapshot of each stripe's as its last insert left them.
+ */
+static long hmap_count_places(const struct hmap *map)
+{
+	long places = 0;
+	unsigned int i;
+
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
+		places += READ_ONCE(map->stripes[i].reserved);
+	return places;
+}
+
+/* The entries alone, as exact as hmap_count_places(). */
+static unsigned long hmap_count_entries(const struct hmap *map)
+{
+	return hmap_count(map) - hmap_count_places(map);
+}
+
+/*
+ * How many places in map->count an insert takes at once for its stripe,
+ * so that writers in parallel change the shared count once in that many
+ * inserts: one per 2^HMAP_COUNT_BATCH_SHIFT entries, up to
+ * HMAP_COUNT_BATCH_MAX (the places held then stay under 1/128 of the
+ * count, with 32 stripes); one, so that the count is exact, below
+ * 2^(HMAP_COUNT_BATCH_SHIFT + 1) entries and wherever a threshold of @t
+ * is near (outside its fast range); never more than the room left below
+ * max_entries.
+ */
+#define HMAP_COUNT_BATCH_SHIFT	12
+#define HMAP_COUNT_BATCH_MAX	64
+
+/* A step under a stripe needs more overflow buckets than it was given. */
+#define HMAP_NEED_OVERFLOW	1
+/*
+ * The map is full but for places other stripes hold: an insert takes
+ * map->lock to gather them (hmap_count_gather()) before it says -E2BIG.
+ */
+#define HMAP_NEED_COUNT		2
+
+static long hmap_count_batch(const struct hmap_table *t, long count,
+			     long room)
+{
+	long batch = clamp_t(long, count >> HMAP_COUNT_BATCH_SHIFT, 1,
+			     HMAP_COUNT_BATCH_MAX);
+
+	if (count < t->fast_count_min || count >= t->fast_count_end)
+		return 1;
+	return min(batch, room);
+}
+
+/*
+ * Count one more entry, in stripe @st of array @t: from the places it
+ * holds, else by taking a batch of them in map->count, never past
+ * max_entries. Return 0,
+ * -E2BIG when the map holds max_entries, or HMAP_NEED_COUNT when other
+ * stripes may still hold places that would let it in.
+ *
+ * Context: @st held.
+ */
+static int hmap_count_take(struct hmap *map, const struct hmap_table *t,
+			   struct hmap_stripe *st)
+{
+	long count = atomic_long_read(&map->count), room, n;
+
+	if (st->reserved) {
+		WRITE_ONCE(st->reserved, st->reserved - 1);
+		return 0;
+	}
+	do {
+		room = (long)map->max_entries - count;
+		if (room <= 0)
+			return hmap_count_entries(map) < map->max_entries ?
+			       HMAP_NEED_COUNT : -E2BIG;
+		n = hmap_count_batch(t, count, room);
+	} while (!atomic_long_try_cmpxchg(&map->count, &count, count + n));
+	WRITE_ONCE(st->reserved, n - 1);
+	return 0;
+}
+
+/*
+ * No entries and no places held: for a map emptied by a new array.
+ *
+ * Context: every stripe held.
+ */
+static void hmap_count_reset(struct hmap *map)
+{
+	unsigned int i;
+
+	atomic_long_set(&map->count, 0);
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++)
+		WRITE_ONCE(map->stripes[i].reserved, 0);
+}
+
+/*
+ * Give back every place the stripes hold, so that map->count is the
+ * entries: before a resize is decided, and for an insert that found the
+ * map full by the places alone.
+ *
+ * Context: map->lock held; takes each stripe in turn.
+ */
+static void hmap_count_gather(struct hmap *map)
+{
+	struct hmap_stripe *st;
+	unsigned int i;
+
+	lockdep_assert_held(&map->lock);
+	if (!hmap_count_places(map))
+		return;
+	for (i = 0; i < HMAP_WRITE_STRIPES; i++) {
+		st = &map->stripes[i];
+		spin_lock(&st->lock);
+		atomic_long_sub(st->reserved, &map->count);
+		WRITE_ONCE(st->reserved, 0);
+		spin_unlock(&st->lock);
+	}
 }
 
 static inline unsigned long hmap_noverflow(const struct hmap_table *t)
@@ -1280,9 +1420,6 @@ static unsigned int hmap_chain_free_slots(struct hmap *map,
 	return n;
 }
 
-/* A step under a stripe needs more overflow buckets than it was given. */
-#define HMAP_NEED_OVERFLOW	1
-
 /**
  * struct hmap_spares - overflow buckets a write allocates before it takes
  *	a stripe, for the chains it changes under it
@@ -1968,6 +2105,7 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 
 	if (hmap_resizing(map))
 		return 0;
+	hmap_count_gather(map);
 	if (t->log2 < HMAP_LOG2_MAX &&
 	    hmap_over_load(hmap_count(map) + 1, t->log2))
 		kind = HMAP_RESIZING_GROW;
@@ -1991,6 +2129,7 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 
 	if (hmap_resizing(map))
 		return;
+	hmap_count_gather(map);
 	if (hmap_under_load(map, hmap_count(map), t->log2))
 		kind = HMAP_RESIZING_SHRINK;
 	else if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
@@ -2005,26 +2144,28 @@ static void hmap_resize_for_delete(struct hmap *map, u64 hash)
  * hmap_chain_insert() - put an entry in its chain of the current array
  * @map: the map.
  * @t: the current array.
+ * @st: the chain's stripe.
  * @e: the entry, allocated and filled in.
  * @flags: as hmap_insert()'s.
  * @spares: overflow buckets; one is taken if the chain is full.
  * @replaced: receives the entry @e replaces; NULL to decline updates.
  *
- * Context: the chain's stripe held; during a resize, with the key's old
- * chain evacuated.
+ * Context: @st held; during a resize, with the key's old chain evacuated.
  * Return: 0 when @e is in the map; -EEXIST, -ENOENT or -E2BIG as
  * hmap_insert(); -EAGAIN for an update when @replaced is NULL;
- * HMAP_NEED_OVERFLOW when the chain is full and @spares empty. On any
- * return but 0 the map is unchanged.
+ * HMAP_NEED_OVERFLOW when the chain is full and @spares empty;
+ * HMAP_NEED_COUNT as hmap_count_take(). On any return but 0 the map is
+ * unchanged.
  */
 static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
-			     struct hmap_entry *e, u64 flags,
-			     struct hmap_spares *spares,
+			     struct hmap_stripe *st, struct hmap_entry *e,
+			     u64 flags, struct hmap_spares *spares,
 			     struct hmap_entry **replaced)
 {
 	struct hmap_bucket *head = &t->buckets[e->hash & hmap_mask(t)];
 	struct hmap_chain_spot found, spot;
 	struct hmap_entry *old;
+	int ret;
 
 	old = hmap_chain_probe(map, head, e, &found, &spot);
 	if (old) {
@@ -2042,8 +2183,9 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 		spares->need = 1;
 		return HMAP_NEED_OVERFLOW;
 	}
-	if (!atomic_long_add_unless(&map->count, 1, map->max_entries))
-		return -E2BIG;
+	ret = hmap_count_take(map, t, st);
+	if (ret)
+		return ret;
 	hmap_chain_fill(t, &spot, e, spares);
 	return 0;
 }
@@ -2101,7 +2243,7 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 			    struct hmap_entry **replaced)
 {
 	struct hmap_table *t, *old;
-	spinlock_t *stripe;	/* the key's chains' lock */
+	struct hmap_stripe *st;	/* the key's chains' */
 	int ret = -EAGAIN;
 
 	rcu_read_lock();
@@ -2109,8 +2251,8 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 	old = rcu_dereference(t->old);
 	if (!old && hmap_insert_needs_lock(map, t))
 		goto out;
-	stripe = hmap_chain_stripe(map, t, old, e->hash);
-	spin_lock(stripe);
+	st = hmap_chain_stripe_of(map, t, old, e->hash);
+	spin_lock(&st->lock);
 	/*
 	 * Invariant 7: with the stripe held, @t and @old, if still current,
 	 * stay so, and every change made to their chains is seen.
@@ -2123,10 +2265,10 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 					    steps, spares, last);
 		}
 		if (!ret)
-			ret = hmap_chain_insert(map, t, e, flags, spares,
+			ret = hmap_chain_insert(map, t, st, e, flags, spares,
 						replaced);
 	}
-	spin_unlock(stripe);
+	spin_unlock(&st->lock);
 out:
 	rcu_read_unlock();
 	return ret;
@@ -2209,28 +2351,39 @@ static int hmap_insert_resize(struct hmap *map, struct hmap_entry *e,
 /*
  * hmap_insert() under map->lock: resize work, then the chain under its
  * stripe, with an overflow bucket allocated outside the stripe when the
- * chain turns out full.
+ * chain turns out full, and the places other stripes hold gathered when
+ * the map turns out full but for them.
  */
 static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
 			      u64 flags, struct hmap_spares *spares,
 			      unsigned int *steps, struct hmap_entry **replaced)
 {
 	struct hmap_table *t;
-	spinlock_t *stripe;	/* the key's chains' lock */
+	struct hmap_stripe *st;	/* the key's chains' */
+	bool gathered = false;
 	int ret;
 
 	hmap_lock_for_write(map);
 	ret = hmap_insert_resize(map, e, flags, steps);
 	t = hmap_deref_locked(map, map->table);
-	stripe = hmap_chain_stripe(map, t, hmap_deref_locked(map, t->old),
-				   e->hash);
+	st = hmap_chain_stripe_of(map, t, hmap_deref_locked(map, t->old),
+				  e->hash);
 	while (!ret) {
-		spin_lock(stripe);
-		ret = hmap_chain_insert(map, t, e, flags, spares, replaced);
-		spin_unlock(stripe);
-		if (ret != HMAP_NEED_OVERFLOW)
+		spin_lock(&st->lock);
+		ret = hmap_chain_insert(map, t, st, e, flags, spares,
+					replaced);
+		spin_unlock(&st->lock);
+		if (ret == HMAP_NEED_OVERFLOW) {
+			ret = hmap_spares_fill(map, spares);
+		} else if (ret == HMAP_NEED_COUNT) {
+			/* Full once the places are gathered: -E2BIG. */
+			ret = gathered ? -E2BIG : 0;
+			if (!gathered)
+				hmap_count_gather(map);
+			gathered = true;
+		} else {
 			break;
-		ret = hmap_spares_fill(map, spares);
+		}
 	}
 	mutex_unlock(&map->lock);
 	return ret;
@@ -2296,7 +2449,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		if (ret)
 			break;
 	}
-	if (ret == -EAGAIN) {
+	if (ret == -EAGAIN || ret == HMAP_NEED_COUNT) {
 		ret = hmap_insert_locked(map, e, flags, &spares, &steps,
 					 &replaced);
 		/*
@@ -2772,7 +2925,7 @@ int hmap_clear(struct hmap *map)
 	/* Under every stripe: no evacuation is traced after the abandon. */
 	hmap_abandon_resize(map, t);
 	rcu_assign_pointer(map->table, nt);
-	atomic_long_set(&map->count, 0);
+	hmap_count_reset(map);
 	hmap_unlock_stripes(map);
 	mutex_unlock(&map->lock);
 
@@ -2804,7 +2957,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 	stats->evacuated_by_writes += now.steps_by_writes;
 	stats->evacuated_by_worker += now.steps_by_worker;
 	stats->nevacuate = old ? READ_ONCE(map->resize.nevacuate) : 0;
-	stats->count = hmap_count(map);
+	stats->count = hmap_count_entries(map);
 	stats->log2_buckets = t->log2;
 	stats->resize = map->resize.kind;
 	stats->old_log2_buckets = old ? old->log2 : 0;
@@ -3634,7 +3787,7 @@ VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 			hmap_check_fail(&c, "unevacuated below mark", i);
 		hmap_check_chain(map, old, i, &c);
 	}
-	if (c.entries != hmap_count(map))
+	if (c.entries != hmap_count_entries(map))
 		hmap_check_fail(&c, "entry count mismatch", 0);
 	/* A spare is never reachable, so it must still be as allocated. */
 	if (map->spare &&

@@ -432,7 +432,7 @@ static void hmap_value_size(struct kunit *test)
 }
 
 /* max_entries: a new key beyond it is -E2BIG; updates and deletes work. */
-static const u32 entry_limits[] = { 1, 8, 9, 100 };
+static const u32 entry_limits[] = { 1, 8, 9, 100, 20000 };
 
 KUNIT_ARRAY_PARAM(entry_limits, entry_limits, u32_desc);
 

@@ -625,11 +625,125 @@ static void hmap_writers_conserve(struct kunit *test)
 }
 
 /*
+ * max_entries with writers in parallel. Inserts count in batches of
+ * places each stripe holds (hmap_count_take()), so when the map fills,
+ * places may lie unused in stripes other writers do not reach; yet the
+ * writers together must put exactly max_entries keys in, every insert
+ * that fails must fail with -E2BIG, and the count must be max_entries.
+ * With an insert saying -E2BIG as soon as map->count had no room (the
+ * places not gathered), they put in 19 950 and 19 953 of 20 000 in two
+ * runs.
+ */
+#define WR_LIMIT	20000
+#define WR_FILL_SET	70	/* + the filler's number */
+
+struct wr_filler {
+	struct hmap *map;
+	u32 id;
+	u32 added;
+	int err;
+	atomic_t *running;
+	struct task_struct *task;
+};
+
+/* The online CPUs taken in turn: the @i-th, modulo their number. */
+static unsigned int wr_nth_online_cpu(unsigned int i)
+{
+	unsigned int cpu, k = 0;
+
+	i %= num_online_cpus();
+	for_each_online_cpu(cpu)
+		if (k++ == i)
+			return cpu;
+	return 0;
+}
+
+static int wr_filler_fn(void *data)
+{
+	struct wr_filler *f = data;
+	u8 val[KH_VAL_MAX];
+	struct kh_key k;
+	u32 len;
+	int ret;
+
+	do {
+		k = kh_key(WR_FILL_SET + f->id, f->added);
+		len = kh_fill_value(val, k.set, k.id, 0);
+		ret = hmap_insert(f->map, &k, sizeof(k), val, len,
+				  HMAP_PUT_NOEXIST);
+		f->added += !ret;
+		if (!(f->added & 63))
+			cond_resched();
+	} while (!ret);
+	f->err = ret;
+	atomic_dec(f->running);
+	/* kthread_stop() reaps the thread; it must not exit before. */
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+static void hmap_writers_fill_to_limit(struct kunit *test)
+{
+	unsigned int n = max(2U, num_online_cpus()), i;
+	struct hmap *map = kh_create(test, WR_LIMIT, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct wr_filler *f = kunit_kcalloc(test, n, sizeof(*f), GFP_KERNEL);
+	atomic_t running = ATOMIC_INIT(n);
+	struct task_struct *t;
+	struct kh_key k;
+	u8 val[KH_VAL_MAX];
+	u32 added = 0, len;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	for (i = 0; i < n; i++) {
+		f[i].map = map;
+		f[i].id = i;
+		f[i].running = &running;
+		t = kthread_create(wr_filler_fn, &f[i], "hmap_kunit_wf/%u", i);
+		if (IS_ERR(t)) {
+			KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(t));
+			atomic_sub(n - i, &running);
+			n = i;
+			break;
+		}
+		kthread_bind(t, wr_nth_online_cpu(i));
+		f[i].task = t;
+		wake_up_process(t);
+	}
+	while (atomic_read(&running))
+		msleep(20);
+	for (i = 0; i < n; i++) {
+		kthread_stop(f[i].task);
+		KUNIT_EXPECT_EQ(test, f[i].err, -E2BIG);
+		added += f[i].added;
+	}
+	KUNIT_EXPECT_EQ(test, added, WR_LIMIT);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).count, WR_LIMIT);
+	KH_ASSERT_CONSISTENT(test, map);
+
+	/* Full: one more fails; one out, one in. */
+	k = kh_key(WR_FILL_SET, f[0].added);
+	len = kh_fill_value(val, k.set, k.id, 0);
+	KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
+					  HMAP_PUT_NOEXIST), -E2BIG);
+	if (f[0].added) {
+		struct kh_key gone = kh_key(WR_FILL_SET, 0);
+
+		KUNIT_EXPECT_EQ(test, hmap_delete(map, &gone, sizeof(gone)), 0);
+		KUNIT_EXPECT_EQ(test, hmap_insert(map, &k, sizeof(k), val, len,
+						  HMAP_PUT_NOEXIST), 0);
+	}
+	KUNIT_EXPECT_EQ(test, kh_stats(map).count, WR_LIMIT);
+}
+
+/*
  * The case is not named as its suite: kunit_parser reads a case's
  * "# name: ..." lines as the suite's own when the two names are equal.
  */
 static struct kunit_case hmap_stress_writers_cases[] = {
 	KUNIT_CASE_SLOW(hmap_writers_conserve),
+	KUNIT_CASE(hmap_writers_fill_to_limit),
 	{}
 };
 
