@@ -2360,7 +2360,6 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
 {
 	struct hmap_table *t;
 	struct hmap_stripe *st;	/* the key's chains' */
-	bool gathered = false;
 	int ret;
 
 	hmap_lock_for_write(map);
@@ -2376,11 +2375,12 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_entry *e,
 		if (ret == HMAP_NEED_OVERFLOW) {
 			ret = hmap_spares_fill(map, spares);
 		} else if (ret == HMAP_NEED_COUNT) {
-			/* Full once the places are gathered: -E2BIG. */
-			ret = gathered ? -E2BIG : 0;
-			if (!gathered)
-				hmap_count_gather(map);
-			gathered = true;
+			/*
+			 * Again only if another insert took the room given
+			 * back for places of its own, with an entry in it.
+			 */
+			hmap_count_gather(map);
+			ret = 0;
 		} else {
 			break;
 		}
