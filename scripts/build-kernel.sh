@@ -38,6 +38,10 @@ if [ ! -f "$src/.hmap-unpacked" ]; then
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -xf "$KSRC_TARBALL" -C "$src.tmp" --strip-components=1
+	for patch in $(kernel_patches); do
+		echo "kernel: applying $(basename "$patch")" >&2
+		patch -d "$src.tmp" -p1 --quiet < "$patch"
+	done
 	mv "$src.tmp" "$src"
 	touch "$src/.hmap-unpacked"
 fi

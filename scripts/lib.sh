@@ -13,8 +13,24 @@ ksrc_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12
 }
 
+# Patches to the kernel source (scripts/kernel/patches), applied in name
+# order when it is unpacked: each says what it mends and why.
+kernel_patches() {
+	local p
+	for p in "$HMAP_ROOT"/scripts/kernel/patches/*.patch; do
+		[ -e "$p" ] && echo "$p"
+	done
+}
+
+# The patches' contents, as a key: a change to them unpacks the source
+# again and rebuilds every flavor.
+kernel_patches_key() {
+	# shellcheck disable=SC2046
+	cat $(kernel_patches) /dev/null | sha256sum | cut -c1-8
+}
+
 ksrc_dir() {
-	echo "$HMAP_CACHE/linux-$(ksrc_version | tr '~:+' '___')"
+	echo "$HMAP_CACHE/linux-$(ksrc_version | tr '~:+' '___')-$(kernel_patches_key)"
 }
 
 # Config fragments of a flavor, in the order they are applied. The QEMU
@@ -46,11 +62,13 @@ kdir_make_args() {
 	fi
 }
 
-# Build directory of a flavor: keyed by source version and fragment contents.
+# Build directory of a flavor: keyed by source version, fragment contents
+# and patches.
 kernel_build_dir() {
 	local hash
 	# shellcheck disable=SC2046,SC2002
-	hash=$(cat $(kernel_fragments "$1") | sha256sum | cut -c1-12)
+	hash=$(cat $(kernel_fragments "$1") $(kernel_patches) | sha256sum |
+		cut -c1-12)
 	echo "$HMAP_CACHE/build/$1-$(ksrc_version | tr '~:+' '___')-$hash"
 }
 
