@@ -117,13 +117,17 @@ extern uint64_t (*wmm_hash_hook)(const void *key, uint32_t key_len);
 extern bool wmm_alloc_fail;
 
 #define WMM_STUB_hmap_key_hash(map, key, key_len) do {		\
+	(void)(map);							\
 	if (wmm_hash_hook)						\
 		return wmm_hash_hook((key), (key_len));			\
 } while (0)
 #define WMM_STUB_hmap_alloc_should_fail(map, size) do {			\
+	(void)(map);							\
+	(void)(size);							\
 	if (wmm_alloc_fail)						\
 		return true;						\
 } while (0)
-#define WMM_STUB_hmap_race_window(map, where)	do { } while (0)
+#define WMM_STUB_hmap_race_window(map, where)				\
+	do { (void)(map); (void)(where); } while (0)
 
 #endif /* WMM_INTERNAL_H */
