@@ -634,6 +634,14 @@ static unsigned long hmap_count_entries(const struct hmap *map)
 	return hmap_count(map) - hmap_count_places(map);
 }
 
+/* A step under a stripe needs more overflow buckets than it was given. */
+#define HMAP_NEED_OVERFLOW	1
+/*
+ * The map is full but for places other stripes hold: an insert takes
+ * map->lock to gather them (hmap_count_gather()) before it says -E2BIG.
+ */
+#define HMAP_NEED_COUNT		2
+
 /*
  * How many places in map->count an insert takes at once for its stripe,
  * so that writers in parallel change the shared count once in that many
@@ -647,31 +655,21 @@ static unsigned long hmap_count_entries(const struct hmap *map)
 #define HMAP_COUNT_BATCH_SHIFT	12
 #define HMAP_COUNT_BATCH_MAX	64
 
-/* A step under a stripe needs more overflow buckets than it was given. */
-#define HMAP_NEED_OVERFLOW	1
-/*
- * The map is full but for places other stripes hold: an insert takes
- * map->lock to gather them (hmap_count_gather()) before it says -E2BIG.
- */
-#define HMAP_NEED_COUNT		2
-
 static long hmap_count_batch(const struct hmap_table *t, long count,
 			     long room)
 {
-	long batch = clamp_t(long, count >> HMAP_COUNT_BATCH_SHIFT, 1,
-			     HMAP_COUNT_BATCH_MAX);
-
 	if (count < t->fast_count_min || count >= t->fast_count_end)
 		return 1;
-	return min(batch, room);
+	return min(room, clamp_t(long, count >> HMAP_COUNT_BATCH_SHIFT, 1,
+				 HMAP_COUNT_BATCH_MAX));
 }
 
 /*
  * Count one more entry, in stripe @st of array @t: from the places it
  * holds, else by taking a batch of them in map->count, never past
- * max_entries. Return 0,
- * -E2BIG when the map holds max_entries, or HMAP_NEED_COUNT when other
- * stripes may still hold places that would let it in.
+ * max_entries. Return 0, -E2BIG when the map holds max_entries, or
+ * HMAP_NEED_COUNT when other stripes may still hold places that would let
+ * it in.
  *
  * Context: @st held.
  */
