@@ -396,7 +396,8 @@ struct hmap_stripe {
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
  * @memory: bytes the allocator gave for arrays, overflow buckets and
- *	entries (sizes rounded up as kmalloc and vmalloc round them).
+ *	entries (sizes rounded up as kmalloc and vmalloc round them), counted
+ *	per CPU (hmap_memory_add()).
  * @worker: prepares spare arrays and finishes resizes in the background.
  * @worker_enabled: false once the map is being destroyed (or a test wants
  *	resizes left to writes alone): the worker is not scheduled, and writes
@@ -445,9 +446,9 @@ struct hmap {
 	struct mutex spare_lock;	/* serializes spare preparation */
 	atomic_t writers_waiting;
 	atomic_long_t writers_admitted;
-	/* Changed by every insert: a line of their own, off @table's. */
+	long __percpu *memory;
+	/* Changed by inserts: a line of their own, off @table's. */
 	atomic_long_t count ____cacheline_aligned_in_smp;
-	atomic_long_t memory;
 	struct hmap_stripe stripes[HMAP_WRITE_STRIPES];	/* invariant 7 */
 };
 
@@ -995,6 +996,32 @@ static size_t hmap_table_size(unsigned int log2)
 	return size_add(struct_size_t(struct hmap_table, buckets, n), n);
 }
 
+/*
+ * map->memory is counted per CPU, and only hmap_get_stats() sums the CPUs'
+ * parts: one shared counter that every insert and free changed moved its
+ * cache line between parallel writers at each entry. A part alone may go
+ * below zero (an entry freed on another CPU than it was counted on).
+ */
+static void hmap_memory_add(struct hmap *map, size_t bytes)
+{
+	this_cpu_add(*map->memory, bytes);
+}
+
+static void hmap_memory_sub(struct hmap *map, size_t bytes)
+{
+	this_cpu_sub(*map->memory, bytes);
+}
+
+static long hmap_memory_sum(const struct hmap *map)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(map->memory, cpu));
+	return sum;
+}
+
 /* Charge the allocations that follow to @memcg; NULL: to the caller's. */
 static struct mem_cgroup *hmap_charge_begin(struct mem_cgroup *memcg)
 {
@@ -1090,14 +1117,14 @@ static struct hmap_table *hmap_table_alloc(struct hmap *map,
 	struct hmap_table *t = hmap_table_new(map, log2, map->memcg);
 
 	if (t)
-		atomic_long_add(t->bytes, &map->memory);
+		hmap_memory_add(map, t->bytes);
 	return t;
 }
 
 /* An array no lookup can reach any more once a grace period has passed. */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
-	atomic_long_sub(t->bytes, &map->memory);
+	hmap_memory_sub(map, t->bytes);
 	/* hmap.ko's exit waits for the callback: rcu_barrier(). */
 	if (t->pages)
 		call_rcu(&t->rcu, hmap_array_free_rcu);
@@ -1117,7 +1144,7 @@ static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
 	ov = kzalloc(sizeof(*ov), GFP_KERNEL_ACCOUNT);
 	hmap_charge_end(map->memcg, prev);
 	if (ov)
-		atomic_long_add(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
+		hmap_memory_add(map, kmalloc_size_roundup(sizeof(*ov)));
 	return ov;
 }
 
@@ -1125,7 +1152,7 @@ static void hmap_overflow_free_rcu(struct hmap *map, struct hmap_bucket *b)
 {
 	struct hmap_overflow *ov = container_of(b, struct hmap_overflow, bucket);
 
-	atomic_long_sub(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
+	hmap_memory_sub(map, kmalloc_size_roundup(sizeof(*ov)));
 	kfree_rcu(ov, rcu);
 }
 
@@ -1155,15 +1182,15 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 	memcpy(e->data, key, key_len);
 	if (value_len)
 		memcpy(e->data + key_len, value, value_len);
-	atomic_long_add(kmalloc_size_roundup(size), &map->memory);
+	hmap_memory_add(map, kmalloc_size_roundup(size));
 	return e;
 }
 
 static void hmap_entry_uncount(struct hmap *map, const struct hmap_entry *e)
 {
-	atomic_long_sub(kmalloc_size_roundup(hmap_entry_size(e->key_len,
-							     e->value_len)),
-			&map->memory);
+	size_t size = hmap_entry_size(e->key_len, e->value_len);
+
+	hmap_memory_sub(map, kmalloc_size_roundup(size));
 }
 
 /* An entry a lookup may still hold. Context: no stripe held (may sleep). */
@@ -1494,7 +1521,7 @@ static void hmap_spares_free(struct hmap *map, struct hmap_spares *spares)
 	while (spares->list) {
 		ov = spares->list;
 		spares->list = (struct hmap_overflow *)ov->rcu.next;
-		atomic_long_sub(kmalloc_size_roundup(sizeof(*ov)), &map->memory);
+		hmap_memory_sub(map, kmalloc_size_roundup(sizeof(*ov)));
 		kfree(ov);
 	}
 	spares->n = 0;
@@ -2910,7 +2937,7 @@ int hmap_clear(struct hmap *map)
 	spare = map->spare;
 	hmap_set_spare(map, NULL);
 	if (spare)
-		atomic_long_sub(spare->bytes, &map->memory);
+		hmap_memory_sub(map, spare->bytes);
 	t = hmap_deref_locked(map, map->table);
 	nt = hmap_table_alloc(map, map->no_shrink ? t->log2 : map->min_log2);
 	if (!nt) {
@@ -2930,7 +2957,7 @@ int hmap_clear(struct hmap *map)
 	hmap_array_free(spare);
 	synchronize_rcu();
 	/* Inserts may have counted entries they have not put in yet. */
-	atomic_long_sub(hmap_tables_free(t), &map->memory);
+	hmap_memory_sub(map, hmap_tables_free(t));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);
@@ -2961,7 +2988,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *stats)
 	stats->old_log2_buckets = old ? old->log2 : 0;
 	stats->old_buckets = old ? hmap_nbuckets(old) : 0;
 	stats->overflow_buckets = hmap_noverflow(t);
-	stats->memory_bytes = atomic_long_read(&map->memory);
+	stats->memory_bytes = hmap_memory_sum(map);
 	mutex_unlock(&map->lock);
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -3468,9 +3495,9 @@ static struct hmap_table *hmap_install_spare(struct hmap *map,
 	if (hmap_spare_log2(map, t) != (int)nt->log2)
 		return nt;
 	hmap_set_spare(map, nt);
-	atomic_long_add(nt->bytes, &map->memory);
+	hmap_memory_add(map, nt->bytes);
 	if (stale)
-		atomic_long_sub(stale->bytes, &map->memory);
+		hmap_memory_sub(map, stale->bytes);
 	return stale;
 }
 
@@ -3577,6 +3604,7 @@ static bool hmap_params_valid(const struct hmap_params *p)
  */
 struct hmap *hmap_create(const struct hmap_params *params)
 {
+	struct mem_cgroup *prev;
 	struct hmap_table *t;
 	struct hmap *map;
 	unsigned int i;
@@ -3611,16 +3639,25 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->memcg = params->memcg;
 	hmap_memcg_get(map->memcg);
 
+	prev = hmap_charge_begin(map->memcg);
+	map->memory = alloc_percpu_gfp(long, GFP_KERNEL_ACCOUNT);
+	hmap_charge_end(map->memcg, prev);
+	if (!map->memory)
+		goto free_map;
 	t = hmap_table_alloc(map, map->min_log2);
-	if (!t) {
-		mem_cgroup_put(map->memcg);
-		mutex_destroy(&map->spare_lock);
-		mutex_destroy(&map->lock);
-		kfree(map);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!t)
+		goto free_memory;
 	RCU_INIT_POINTER(map->table, t);
 	return map;
+
+free_memory:
+	free_percpu(map->memory);
+free_map:
+	mem_cgroup_put(map->memcg);
+	mutex_destroy(&map->spare_lock);
+	mutex_destroy(&map->lock);
+	kfree(map);
+	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(hmap_create);
 
@@ -3643,6 +3680,7 @@ void hmap_destroy(struct hmap *map)
 	hmap_array_free(map->spare);
 	mem_cgroup_put(map->spare_memcg);
 	mem_cgroup_put(map->memcg);
+	free_percpu(map->memory);
 	mutex_destroy(&map->spare_lock);
 	mutex_destroy(&map->lock);
 	kfree(map);

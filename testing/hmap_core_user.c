@@ -93,9 +93,9 @@ int hmap_user_audit(struct hmap *map, char *why, size_t len)
 			ret = -EUCLEAN;
 		}
 	}
-	if (!ret && bytes != atomic_long_read(&map->memory)) {
+	if (!ret && bytes != hmap_memory_sum(map)) {
 		snprintf(why, len, "memory accounting: map says %zu, reachable %zu",
-			 (size_t)atomic_long_read(&map->memory), bytes);
+			 (size_t)hmap_memory_sum(map), bytes);
 		ret = -EUCLEAN;
 	}
 	mutex_unlock(&map->lock);

@@ -20,6 +20,9 @@
  *   smp_load_acquire/store_release, atomics; smp_rmb() an acquire fence
  *   smp_rmb, atomic_t               (linux/compiler.h, linux/atomic.h)
  *   struct mutex, lockdep_is_held   pthread mutex that records its owner
+ *   alloc_percpu_gfp, this_cpu_add, a copy per thread slot, a cache line
+ *   per_cpu_ptr,                    each (a thread plays a CPU; linux/
+ *   raw_smp_processor_id            percpu.h, lib/kernel.c)
  *   kmalloc/kzalloc/kvzalloc/       malloc, with SLUB size classes, vmalloc
  *   kvmalloc_array/kfree/kvfree,    memory told apart, failure injection
  *   is_vmalloc_addr, PAGE_ALIGN,    (lib/slab.c)
@@ -60,12 +63,14 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/prefetch.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/siphash.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>

@@ -4,13 +4,16 @@
  * user-space build.
  */
 #include <linux/bug.h>
+#include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <sched.h>
@@ -73,6 +76,38 @@ static __thread int hmap_user_atomic_depth;
 uintptr_t hmap_user_thread_token(void)
 {
 	return (uintptr_t)&hmap_user_token;
+}
+
+/* raw_smp_processor_id(): numbers handed out as threads first ask. */
+static unsigned int hmap_user_cpu_next;
+static __thread int hmap_user_cpu_id = -1;
+
+unsigned int hmap_user_cpu(void)
+{
+	if (hmap_user_cpu_id < 0)
+		hmap_user_cpu_id = __atomic_fetch_add(&hmap_user_cpu_next, 1,
+						      __ATOMIC_RELAXED) %
+				   HMAP_USER_CPUS;
+	return hmap_user_cpu_id;
+}
+
+/* Per-CPU variables: a cache line per slot (linux/percpu.h). */
+void *hmap_user_alloc_percpu(size_t size, gfp_t gfp)
+{
+	void *ptr;
+
+	(void)gfp;
+	if (WARN_ON(size > SMP_CACHE_BYTES))
+		return NULL;
+	ptr = aligned_alloc(SMP_CACHE_BYTES, HMAP_USER_CPUS * SMP_CACHE_BYTES);
+	if (ptr)
+		memset(ptr, 0, HMAP_USER_CPUS * SMP_CACHE_BYTES);
+	return ptr;
+}
+
+void free_percpu(void __percpu *ptr)
+{
+	free(ptr);
 }
 
 static unsigned int hmap_user_preempt_every;

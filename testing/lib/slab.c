@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,29 +18,21 @@
 #include "hmap_user.h"
 
 /*
- * Live allocations, counted per thread (threads share a slot only past
- * HMAP_USER_LIVE_SLOTS of them): one counter that every allocation
- * changes would move its cache line between the CPUs of parallel
- * writers at each entry, a cost the kernel's allocator does not have.
+ * Live allocations, counted per CPU (per thread slot, linux/smp.h): one
+ * counter that every allocation changes would move its cache line between
+ * the CPUs of parallel writers at each entry, a cost the kernel's
+ * allocator does not have.
  */
-#define HMAP_USER_LIVE_SLOTS	64
-
 static struct {
 	long n;
-} ____cacheline_aligned_in_smp hmap_user_live[HMAP_USER_LIVE_SLOTS];
-static unsigned int hmap_user_live_next;
-static __thread int hmap_user_live_slot = -1;
+} ____cacheline_aligned_in_smp hmap_user_live[HMAP_USER_CPUS];
 static unsigned long hmap_user_failed;
 static long hmap_user_fail_countdown;
 static bool hmap_user_fail_every;
 
 static void hmap_user_live_add(long n)
 {
-	if (hmap_user_live_slot < 0)
-		hmap_user_live_slot = __atomic_fetch_add(&hmap_user_live_next,
-							 1, __ATOMIC_RELAXED) %
-				      HMAP_USER_LIVE_SLOTS;
-	__atomic_add_fetch(&hmap_user_live[hmap_user_live_slot].n, n,
+	__atomic_add_fetch(&hmap_user_live[raw_smp_processor_id()].n, n,
 			   __ATOMIC_RELAXED);
 }
 
@@ -48,7 +41,7 @@ long hmap_user_allocs_live(void)
 	long live = 0;
 	unsigned int i;
 
-	for (i = 0; i < HMAP_USER_LIVE_SLOTS; i++)
+	for (i = 0; i < HMAP_USER_CPUS; i++)
 		live += __atomic_load_n(&hmap_user_live[i].n, __ATOMIC_RELAXED);
 	return live;
 }
