@@ -20,6 +20,8 @@
  *   smp_load_acquire/store_release, atomics; smp_rmb() an acquire fence
  *   smp_rmb, atomic_t               (linux/compiler.h, linux/atomic.h)
  *   struct mutex, lockdep_is_held   pthread mutex that records its owner
+ *   spinlock_t                      test-and-set, unlocked by a release
+ *                                   store; yields after spinning a while
  *   alloc_percpu_gfp, this_cpu_add, a copy per thread slot, a cache line
  *   per_cpu_ptr,                    each (a thread plays a CPU; linux/
  *   raw_smp_processor_id            percpu.h, lib/kernel.c)

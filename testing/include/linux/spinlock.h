@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * spinlock_t on a pthread mutex: same checks as struct mutex, minus
- * might_sleep() (a spinlock may be taken inside rcu_read_lock()).
+ * spinlock_t: a test-and-set lock released by a store, as the kernel's
+ * (lib/kernel.c), with struct mutex's owner checks, minus might_sleep()
+ * (a spinlock may be taken inside rcu_read_lock()).
  */
 #ifndef _HMAP_USER_LINUX_SPINLOCK_H
 #define _HMAP_USER_LINUX_SPINLOCK_H
 
 #include <linux/lockdep.h>
-#include <pthread.h>
 
 typedef struct spinlock {
-	pthread_mutex_t m;
+	int locked;
 	struct lockdep_map dep_map;
 } spinlock_t;
 
-#define __SPIN_LOCK_UNLOCKED(name)	{ .m = PTHREAD_MUTEX_INITIALIZER }
+#define __SPIN_LOCK_UNLOCKED(name)	{ .locked = 0 }
 #define DEFINE_SPINLOCK(name)	spinlock_t name = __SPIN_LOCK_UNLOCKED(name)
 
 void spin_lock_init(spinlock_t *lock);
