@@ -2,17 +2,18 @@
 /*
  * hmap's core, hmap_core.c unchanged, built in user space against
  * testing/'s stand-ins (liburcu memb RCU, malloc-backed kmalloc with SLUB
- * size classes, pthread mutexes, SipHash, a delayed-work thread). It is
+ * size classes, pthread mutexes, test-and-set spinlocks, SipHash, a
+ * delayed-work thread). It is
  * called through its API as kernel users call it: insert is
  * hmap_insert(HMAP_NOEXIST), update hmap_insert(HMAP_ANY), a lookup
  * copies the value out. No size hint: it grows from empty like the peers.
  *
  * The stand-ins keep the checks testing/ wants (PROVE_RCU-like
- * rcu_dereference_check(), mutex owner tracking, allocation counting,
+ * rcu_dereference_check(), lock owner tracking, allocation counting,
  * a locked list lookup in every kfree() once a "vmalloc" array exists,
- * RCU callbacks drained inline every 256 with a synchronize_rcu()), so
- * this hmap pays costs the kernel build does not; the perf profile in
- * summary.md shows how much.
+ * RCU callbacks run by a thread of their own after liburcu grace periods,
+ * at most one per 4 ms), so this hmap pays costs the kernel build does
+ * not; the perf profile in summary.md shows how much.
  */
 #include "harness.hpp"
 #include "hmap_glue.h"
