@@ -24,7 +24,7 @@
  *                                   store; yields after spinning a while
  *   alloc_percpu_gfp, this_cpu_add, a copy per thread slot, a cache line
  *   per_cpu_ptr,                    each (a thread plays a CPU; linux/
- *   raw_smp_processor_id            percpu.h, lib/kernel.c)
+ *   raw_smp_processor_id            percpu.h, lib/slab.c, lib/kernel.c)
  *   kmalloc/kzalloc/kvzalloc/       malloc, with SLUB size classes, vmalloc
  *   kvmalloc_array/kfree/kvfree,    memory told apart, failure injection
  *   is_vmalloc_addr, PAGE_ALIGN,    (lib/slab.c)

@@ -9,7 +9,6 @@
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
-#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -89,25 +88,6 @@ unsigned int hmap_user_cpu(void)
 						      __ATOMIC_RELAXED) %
 				   HMAP_USER_CPUS;
 	return hmap_user_cpu_id;
-}
-
-/* Per-CPU variables: a cache line per slot (linux/percpu.h). */
-void *hmap_user_alloc_percpu(size_t size, gfp_t gfp)
-{
-	void *ptr;
-
-	(void)gfp;
-	if (WARN_ON(size > SMP_CACHE_BYTES))
-		return NULL;
-	ptr = aligned_alloc(SMP_CACHE_BYTES, HMAP_USER_CPUS * SMP_CACHE_BYTES);
-	if (ptr)
-		memset(ptr, 0, HMAP_USER_CPUS * SMP_CACHE_BYTES);
-	return ptr;
-}
-
-void free_percpu(void __percpu *ptr)
-{
-	free(ptr);
 }
 
 static unsigned int hmap_user_preempt_every;

@@ -9,6 +9,7 @@
 #include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <pthread.h>
@@ -189,6 +190,25 @@ void *kvmalloc(size_t size, gfp_t flags)
 	pthread_mutex_unlock(&hmap_user_vm_lock);
 	hmap_user_live_add(1);
 	return p;
+}
+
+/*
+ * Per-CPU variables (linux/percpu.h): a cache line per thread slot, an
+ * allocation as any other here (counted, and made to fail on demand).
+ */
+void *hmap_user_alloc_percpu(size_t size, gfp_t gfp)
+{
+	if (WARN_ON_ONCE(size > SMP_CACHE_BYTES))
+		return NULL;
+	if (hmap_user_should_fail())
+		return NULL;
+	return hmap_user_kmalloc(HMAP_USER_CPUS * SMP_CACHE_BYTES,
+				 gfp | __GFP_ZERO);
+}
+
+void free_percpu(void __percpu *ptr)
+{
+	kfree(ptr);
 }
 
 void *alloc_pages_exact(size_t size, gfp_t flags)

@@ -53,8 +53,8 @@ HT_CASE(create_params, 0)
 		T_AUDIT(map);
 		hmap_destroy(map);
 	}
-	/* Out of memory at each of create's allocations. */
-	for (i = 1; i <= 2; i++) {
+	/* Out of memory at each of create's allocations: map, memory, array. */
+	for (i = 1; i <= 3; i++) {
 		struct hmap_params p = { 100, 8, 8, 50 };
 
 		hmap_user_alloc_fail_nth(i);

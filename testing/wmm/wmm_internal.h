@@ -48,6 +48,13 @@
 	((void)(gfp), wmm_alloc((size_t)(n) * (size_t)(size), false, __func__))
 #define kfree(p)		wmm_free((p), false, __func__)
 #define kvfree(p)		wmm_free((p), false, __func__)
+/* Per-CPU variables: a cache line per slot, as linux/percpu.h lays out. */
+#undef alloc_percpu_gfp
+#define alloc_percpu_gfp(type, gfp)					\
+	((void)(gfp), (type __percpu *)wmm_alloc(HMAP_USER_CPUS *	\
+						 SMP_CACHE_BYTES, true,	\
+						 __func__))
+#define free_percpu(p)		wmm_free((p), false, __func__)
 /*
  * Arrays come from kvmalloc(), whose kvfree_rcu() the checker tracks: the
  * page allocator's path (alloc_pages_exact(), freed by call_rcu()) always

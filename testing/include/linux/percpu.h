@@ -2,7 +2,7 @@
 /*
  * Per-CPU variables of up to a cache line: a copy per thread slot (a
  * thread plays a CPU, linux/smp.h), each on a cache line of its own
- * (lib/kernel.c). this_cpu_add() is atomic, as threads may share a slot.
+ * (lib/slab.c). this_cpu_add() is atomic, as threads may share a slot.
  */
 #ifndef _HMAP_USER_LINUX_PERCPU_H
 #define _HMAP_USER_LINUX_PERCPU_H
