@@ -1012,6 +1012,12 @@ static void hmap_memory_sub(struct hmap *map, size_t bytes)
 	this_cpu_sub(*map->memory, bytes);
 }
 
+/*
+ * The copies are read one after another while writes go on: an entry
+ * counted on a CPU already read and freed on one not read yet leaves the
+ * sum short, on a small map below zero. Never below, as
+ * percpu_counter_sum_positive(); exact once writes stop.
+ */
 static long hmap_memory_sum(const struct hmap *map)
 {
 	long sum = 0;
@@ -1019,7 +1025,7 @@ static long hmap_memory_sum(const struct hmap *map)
 
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(*per_cpu_ptr(map->memory, cpu));
-	return sum;
+	return max(sum, 0L);
 }
 
 /* Charge the allocations that follow to @memcg; NULL: to the caller's. */

@@ -66,7 +66,8 @@ struct hmap_params {
  * @shrinks: halving resizes started since creation.
  * @evacuated_by_writes: old bucket chains evacuated by inserts and deletes.
  * @evacuated_by_worker: old bucket chains evacuated by the background worker.
- * @memory_bytes: bytes allocated for bucket arrays, overflow buckets and entries.
+ * @memory_bytes: bytes allocated for bucket arrays, overflow buckets and entries;
+ *	summed over CPUs, so exact only while no write runs.
  *
  * Exactly the statistics of HMAP_STATS_FIELDS() in the UAPI header, in its
  * order, all u64: the chardev, which copies them by that list, checks at

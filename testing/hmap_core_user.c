@@ -101,3 +101,8 @@ int hmap_user_audit(struct hmap *map, char *why, size_t len)
 	mutex_unlock(&map->lock);
 	return ret;
 }
+
+void hmap_user_memory_skew(struct hmap *map, long bytes)
+{
+	this_cpu_add(*map->memory, bytes);
+}

@@ -66,6 +66,12 @@ void hmap_user_exit(void);
 /* hmap_core_user.c */
 u64 hmap_user_real_hash(const struct hmap *map, const void *key, u32 key_len);
 int hmap_user_audit(struct hmap *map, char *why, size_t len);
+/*
+ * Change this thread's copy of map->memory by @bytes, the others not: the
+ * copies as a reader summing them one after another can see them while
+ * an entry counted on one CPU is freed on another.
+ */
+void hmap_user_memory_skew(struct hmap *map, long bytes);
 unsigned int hmap_user_min_log2(const struct hmap *map);
 /* B of the spare array the worker prepared, or -1 when there is none. */
 int hmap_user_spare_log2(struct hmap *map);
