@@ -13,6 +13,16 @@
 struct hmap;
 struct mutex;
 
+/* Built with ThreadSanitizer: lib/ then tells it what it cannot see. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HMAP_USER_TSAN 1
+#endif
+#endif
+#ifdef __SANITIZE_THREAD__
+#define HMAP_USER_TSAN 1
+#endif
+
 /* lib/kernel.c: warnings, preemption points, randomness, threads. */
 unsigned long hmap_user_warnings(void);
 void hmap_user_warnings_reset(void);

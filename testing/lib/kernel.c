@@ -23,6 +23,24 @@
 
 #include "hmap_user.h"
 
+/*
+ * ThreadSanitizer sees the lock's acquire and release, but only a lock it
+ * is told of gets its lock-order (deadlock) checks and is named in reports.
+ */
+#ifdef HMAP_USER_TSAN
+#include <sanitizer/tsan_interface.h>
+#else
+static inline void __tsan_mutex_pre_lock(void *addr, unsigned int flags) { }
+static inline void __tsan_mutex_post_lock(void *addr, unsigned int flags,
+					  int recursion) { }
+static inline int __tsan_mutex_pre_unlock(void *addr, unsigned int flags)
+{
+	return 0;
+}
+
+static inline void __tsan_mutex_post_unlock(void *addr, unsigned int flags) { }
+#endif
+
 /* Provided by the sanitizer runtimes, when one is linked in. */
 extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
@@ -278,7 +296,9 @@ static void hmap_user_spin_acquire(int *locked)
 void spin_lock(spinlock_t *lock)
 {
 	hmap_user_no_recursion(&lock->dep_map, "spin_lock");
+	__tsan_mutex_pre_lock(lock, 0);
 	hmap_user_spin_acquire(&lock->locked);
+	__tsan_mutex_post_lock(lock, 0, 0);
 	hmap_user_lock_acquired(&lock->dep_map);
 	hmap_user_atomic_depth++;
 }
@@ -287,7 +307,9 @@ void spin_unlock(spinlock_t *lock)
 {
 	hmap_user_atomic_depth--;
 	hmap_user_lock_release(&lock->dep_map);
+	__tsan_mutex_pre_unlock(lock, 0);
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	__tsan_mutex_post_unlock(lock, 0);
 }
 
 /*

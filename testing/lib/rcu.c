@@ -42,15 +42,6 @@
 
 #include "hmap_user.h"
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_USER_TSAN 1
-#endif
-#endif
-#ifdef __SANITIZE_THREAD__
-#define HMAP_USER_TSAN 1
-#endif
-
 #ifdef HMAP_USER_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
