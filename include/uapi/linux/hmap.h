@@ -294,7 +294,8 @@ struct hmap_ioc_dump {
  * @evacuated_by_writes: old bucket chains evacuated by puts and deletes.
  * @evacuated_by_worker: old bucket chains evacuated by the background
  *	worker.
- * @memory_bytes: bytes allocated for buckets and entries.
+ * @memory_bytes: bytes allocated for buckets and entries; summed over CPUs,
+ *	exact only while no write runs.
  *
  * Everything after @flags is written by the kernel.
  */
