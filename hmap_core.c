@@ -109,11 +109,12 @@
  * in map->spare, where no lookup can see it; the write that crosses the
  * threshold only publishes it. Should it not be ready yet (the worker
  * lagging, or its allocation failing: it retries), writes go on in the
- * current array over the load factor, with longer chains, and the first
- * write after it is ready starts the resize: the margin is an eighth of
- * the threshold's count, which the worker has to allocate an array. The
- * spare costs memory early (it is counted in memory_bytes): at most one
- * array of the next size. Arrays come exact to the page, not rounded up
+ * current array over the load factor, with longer chains, and the resize
+ * starts once it is ready: in the first write after, or in the worker
+ * itself when no write comes (hmap_start_waiting_resize()). The margin is
+ * an eighth of the threshold's count, which the worker has to allocate an
+ * array. The spare costs memory early (it is counted in memory_bytes): at
+ * most one array of the next size. Arrays come exact to the page, not rounded up
  * to a power of two by kmalloc() (hmap_array_alloc()). An old array is
  * handed to call_rcu() or kvfree_rcu(), which free it after a grace
  * period from RCU's own work, not the writer's. Measured on the
@@ -2123,6 +2124,26 @@ static void hmap_lock_for_write(struct hmap *map)
 }
 
 /*
+ * The resize @t holding @entries entries calls for: a change of size in
+ * the direction of @size_kind (HMAP_RESIZING_GROW or _SHRINK) past its
+ * threshold, else a same-size rebuild when overflow buckets pile up, else
+ * HMAP_RESIZING_NONE.
+ */
+static u32 hmap_resize_due(const struct hmap *map, const struct hmap_table *t,
+			   u64 entries, u32 size_kind)
+{
+	if (size_kind == HMAP_RESIZING_GROW && t->log2 < HMAP_LOG2_MAX &&
+	    hmap_over_load(entries, t->log2))
+		return HMAP_RESIZING_GROW;
+	if (size_kind == HMAP_RESIZING_SHRINK &&
+	    hmap_under_load(map, entries, t->log2))
+		return HMAP_RESIZING_SHRINK;
+	if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
+		return HMAP_RESIZING_SAME_SIZE;
+	return HMAP_RESIZING_NONE;
+}
+
+/*
  * Start whatever resize an insert of a new key calls for. Failing to
  * allocate the new array only postpones the resize; failing to evacuate the
  * key's old chain afterwards fails the insert, which must not add the key
@@ -2131,17 +2152,14 @@ static void hmap_lock_for_write(struct hmap *map)
 static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	u32 kind = HMAP_RESIZING_NONE;
 	unsigned int steps = 0;
+	u32 kind;
 
 	if (hmap_resizing(map))
 		return 0;
 	hmap_count_gather(map);
-	if (t->log2 < HMAP_LOG2_MAX &&
-	    hmap_over_load(hmap_count(map) + 1, t->log2))
-		kind = HMAP_RESIZING_GROW;
-	else if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
-		kind = HMAP_RESIZING_SAME_SIZE;
+	kind = hmap_resize_due(map, t, hmap_count(map) + 1,
+			       HMAP_RESIZING_GROW);
 	if (kind == HMAP_RESIZING_NONE) {
 		hmap_request_spare(map, t);
 		return 0;
@@ -2155,16 +2173,13 @@ static int hmap_resize_for_insert(struct hmap *map, u64 hash)
 static void hmap_resize_for_delete(struct hmap *map, u64 hash)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
-	u32 kind = HMAP_RESIZING_NONE;
 	unsigned int steps = 0;
+	u32 kind;
 
 	if (hmap_resizing(map))
 		return;
 	hmap_count_gather(map);
-	if (hmap_under_load(map, hmap_count(map), t->log2))
-		kind = HMAP_RESIZING_SHRINK;
-	else if (hmap_too_many_overflow(map, t, hmap_noverflow(t)))
-		kind = HMAP_RESIZING_SAME_SIZE;
+	kind = hmap_resize_due(map, t, hmap_count(map), HMAP_RESIZING_SHRINK);
 	if (kind == HMAP_RESIZING_NONE)
 		hmap_request_spare(map, t);
 	else if (!hmap_start_resize(map, kind))
@@ -3560,12 +3575,40 @@ VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_prepare_spare);
 
+/*
+ * Start the resize the map is due, if writes left it waiting for its
+ * spare (see "Arrays" in the top comment) and no write came after the
+ * spare was ready: a map stays neither over nor under its load factor for
+ * want of a write. Writes that went on would have started it themselves.
+ */
+static void hmap_start_waiting_resize(struct hmap *map)
+{
+	struct hmap_table *t;
+	u32 kind;
+
+	mutex_lock(&map->lock);
+	if (!hmap_resizing(map)) {
+		t = hmap_deref_locked(map, map->table);
+		hmap_count_gather(map);
+		kind = hmap_resize_due(map, t, hmap_count(map),
+				       HMAP_RESIZING_GROW);
+		if (kind == HMAP_RESIZING_NONE)
+			kind = hmap_resize_due(map, t, hmap_count(map),
+					       HMAP_RESIZING_SHRINK);
+		/* Without an array ready it waits on, as writes would. */
+		if (kind != HMAP_RESIZING_NONE)
+			hmap_start_resize(map, kind);
+	}
+	mutex_unlock(&map->lock);
+}
+
 static void hmap_worker_fn(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					worker);
 
 	hmap_prepare_spare(map);
+	hmap_start_waiting_resize(map);
 	hmap_worker_run(map);
 }
 
@@ -3719,6 +3762,21 @@ VISIBLE_IF_KUNIT void hmap_set_worker_enabled(struct hmap *map, bool enabled)
 		cancel_delayed_work_sync(&map->worker);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_set_worker_enabled);
+
+/**
+ * hmap_worker_flush() - wait for the worker's pass that is queued or running
+ * @map: the map.
+ *
+ * A queued pass runs at once, not after its delay. For tests that wait for
+ * what the worker does with no write to prompt it.
+ *
+ * Context: Process context; may sleep.
+ */
+VISIBLE_IF_KUNIT void hmap_worker_flush(struct hmap *map)
+{
+	flush_delayed_work(&map->worker);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_worker_flush);
 
 /**
  * hmap_set_spares_manual() - the test prepares the spare arrays

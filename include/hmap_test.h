@@ -43,6 +43,7 @@ void hmap_race_window(const struct hmap *map, enum hmap_race_point where);
 /* Exported to KUnit tests only. */
 void hmap_worker_run(struct hmap *map);
 void hmap_set_worker_enabled(struct hmap *map, bool enabled);
+void hmap_worker_flush(struct hmap *map);
 void hmap_set_spares_manual(struct hmap *map);
 int hmap_prepare_spare(struct hmap *map);
 int hmap_check(struct hmap *map, char *why, size_t len);

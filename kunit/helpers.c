@@ -671,6 +671,9 @@ void kh_model_verify(struct kunit *test, struct hmap *map,
  * @map: the map.
  * @timeout_ms: how long to wait at most.
  *
+ * The worker's queued pass runs first: a resize it has yet to start (its
+ * spare being ready only then) counts as in progress.
+ *
  * Return: true when no resize is in progress, false after @timeout_ms.
  */
 bool kh_wait_resize_done(struct hmap *map, unsigned int timeout_ms)
@@ -678,6 +681,7 @@ bool kh_wait_resize_done(struct hmap *map, unsigned int timeout_ms)
 	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
 
 	for (;;) {
+		hmap_worker_flush(map);
 		if (kh_stats(map).resize == HMAP_RESIZING_NONE)
 			return true;
 		if (time_after(jiffies, end))

@@ -1291,6 +1291,59 @@ static void hmap_spare_array(struct kunit *test)
 }
 
 /*
+ * A resize that waited for its spare starts once the worker has the spare
+ * ready, with no further write: writes that stop while the map is over
+ * (or under) its load factor do not leave it so. The test holds the spare
+ * back (hmap_set_spares_manual()) until the last write, then lets the
+ * worker run. Growing: 100 keys past the grow threshold of 2^10 buckets.
+ * Shrinking: from 2^12 buckets (grown by writes, the worker off) down to
+ * 6000 keys, under the shrink threshold of 6656.
+ */
+static const struct during_case waiting_cases[] = {
+	{ "grow_10_to_11", HMAP_RESIZING_GROW },
+	{ "shrink_12_to_11", HMAP_RESIZING_SHRINK },
+};
+
+KUNIT_ARRAY_PARAM_DESC(waiting_cases, waiting_cases, desc);
+
+static void hmap_worker_starts_waiting_resize(struct kunit *test)
+{
+	const struct during_case *c = test->param_value;
+	bool grow = c->kind == HMAP_RESIZING_GROW;
+	const u32 n = grow ? 6657 + 100 : 13313 + 100, kept = 6000;
+	struct hmap *map = kh_create(test, n, sizeof(struct kh_key),
+				     KH_VAL_MAX, 0);
+	struct kh_model *m = kh_model_new(test, 16, n);
+	struct hmap_stats s0, s;
+	u32 id;
+
+	if (grow) {
+		hmap_set_spares_manual(map);
+		fill(test, map, m, 0, n, 0);
+	} else {
+		hmap_set_worker_enabled(map, false);
+		fill(test, map, m, 0, n, 0);
+		hmap_worker_run(map);
+		hmap_set_spares_manual(map);
+		for (id = kept; id < n; id++)
+			KUNIT_ASSERT_EQ(test, kh_model_delete(test, map, m, id),
+					0);
+	}
+	s0 = kh_stats(map);
+	KUNIT_ASSERT_EQ(test, s0.log2_buckets, grow ? 10 : 12);
+	KUNIT_ASSERT_EQ(test, s0.resize, HMAP_RESIZING_NONE);
+
+	hmap_set_worker_enabled(map, true);
+	KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
+	s = kh_stats(map);
+	KUNIT_EXPECT_EQ(test, s.log2_buckets, 11);
+	KUNIT_EXPECT_EQ(test, s.grows, s0.grows + grow);
+	KUNIT_EXPECT_EQ(test, s.shrinks, s0.shrinks + !grow);
+	kh_model_verify(test, map, m);
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+/*
  * A writer that takes map->lock waits for the chain the worker is
  * evacuating, not for the rest of its chunk. The worker runs in a thread
  * of the test's; after the third chain of its first chunk
@@ -1393,6 +1446,8 @@ static void hmap_worker_yields_to_writers(struct kunit *test)
 static struct kunit_case hmap_array_cases[] = {
 	KUNIT_CASE_SLOW(hmap_no_write_allocates_array),
 	KUNIT_CASE(hmap_spare_array),
+	KUNIT_CASE_PARAM(hmap_worker_starts_waiting_resize,
+			 waiting_cases_gen_params),
 	KUNIT_CASE(hmap_worker_yields_to_writers),
 	{}
 };

@@ -91,6 +91,7 @@ void wmm_warn(const char *file, int line, const char *cond);
 
 #undef mod_delayed_work
 #undef cancel_delayed_work_sync
+#undef flush_delayed_work
 static inline bool wmm_no_worker(const void *dw)
 {
 	(void)dw;
@@ -100,6 +101,7 @@ static inline bool wmm_no_worker(const void *dw)
 #define mod_delayed_work(wq, dw, delay) \
 	((void)(wq), (void)(delay), wmm_no_worker(dw))
 #define cancel_delayed_work_sync(dw)	wmm_no_worker(dw)
+#define flush_delayed_work(dw)		wmm_no_worker(dw)
 
 /* current: only its mm, for the cgroup a spare is charged to (none). */
 #undef current
