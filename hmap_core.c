@@ -2813,8 +2813,34 @@ int hmap_delete_if_value(struct hmap *map, const void *key, u32 key_len,
 }
 EXPORT_SYMBOL_GPL(hmap_delete_if_value);
 
+/*
+ * What hmap_tables_free() counts per object, as map->memory counted it:
+ * kmalloc_size_roundup() of an overflow bucket, and of the last entry's
+ * size, asked again only when the size changes (a map's entries are
+ * mostly of one size, and the call is not free: a tenth of a destroy's
+ * time).
+ */
+struct hmap_free_sizes {
+	size_t overflow_bytes;
+	size_t entry_size;
+	size_t entry_bytes;
+};
+
+static size_t hmap_free_entry_bytes(struct hmap_free_sizes *sz,
+				    const struct hmap_entry *e)
+{
+	size_t size = hmap_entry_size(e->key_len, e->value_len);
+
+	if (size != sz->entry_size) {
+		sz->entry_size = size;
+		sz->entry_bytes = kmalloc_size_roundup(size);
+	}
+	return sz->entry_bytes;
+}
+
 /* Free a chain's entries and overflow buckets; return the bytes counted. */
-static size_t hmap_chain_free(struct hmap_bucket *head)
+static size_t hmap_chain_free(struct hmap_bucket *head,
+			      struct hmap_free_sizes *sz)
 {
 	struct hmap_bucket *b = head, *next;
 	struct hmap_entry *e;
@@ -2827,12 +2853,11 @@ static size_t hmap_chain_free(struct hmap_bucket *head)
 			if (!hmap_slot_used(b->tophash[i]))
 				continue;
 			e = rcu_dereference_protected(b->slots[i], true);
-			bytes += kmalloc_size_roundup(hmap_entry_size(e->key_len,
-								      e->value_len));
+			bytes += hmap_free_entry_bytes(sz, e);
 			kfree(e);
 		}
 		if (b != head) {
-			bytes += kmalloc_size_roundup(sizeof(struct hmap_overflow));
+			bytes += sz->overflow_bytes;
 			kfree(container_of(b, struct hmap_overflow, bucket));
 		}
 	}
@@ -2849,20 +2874,23 @@ static size_t hmap_chain_free(struct hmap_bucket *head)
 static size_t hmap_tables_free(struct hmap_table *t)
 {
 	struct hmap_table *old = rcu_dereference_protected(t->old, true);
+	struct hmap_free_sizes sz = {
+		.overflow_bytes = kmalloc_size_roundup(sizeof(struct hmap_overflow)),
+	};
 	size_t bytes = t->bytes;
 	unsigned long i;
 
 	if (old) {
 		for (i = 0; i < hmap_nbuckets(old); i++) {
 			if (!old->evacuated[i])
-				bytes += hmap_chain_free(&old->buckets[i]);
+				bytes += hmap_chain_free(&old->buckets[i], &sz);
 			cond_resched();
 		}
 		bytes += old->bytes;
 		hmap_array_free(old);
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
-		bytes += hmap_chain_free(&t->buckets[i]);
+		bytes += hmap_chain_free(&t->buckets[i], &sz);
 		cond_resched();
 	}
 	hmap_array_free(t);

@@ -1550,7 +1550,7 @@ static void bench_noise(void)
  * into maps sized for n at creation (hmap's size_hint, rhashtable's
  * nelem_hint), so no resize runs: what parallel writers gain on the
  * write path alone, with no resize work to share and no worker beside a
- * single writer.
+ * single writer. destroy_ns: how long destroying the full map took.
  */
 static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
 			 bool presized)
@@ -1573,7 +1573,7 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
 		};
 		struct bench_thread *ths;
 		struct bench_line l;
-		u64 wall, errors = 0;
+		u64 wall, errors = 0, destroy_ns;
 		int err;
 
 		err = ops->create(&m, false);
@@ -1581,6 +1581,9 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
 			return err;
 		ths = kcalloc(job.nthreads, sizeof(*ths), GFP_KERNEL);
 		err = ths ? bench_run_threads(&job, ths, &wall) : -ENOMEM;
+		destroy_ns = bench_ns();
+		ops->destroy(&m);
+		destroy_ns = bench_ns() - destroy_ns;
 		if (!err) {
 			for (i = 0; i < job.nthreads; i++)
 				errors += ths[i].errors;
@@ -1595,10 +1598,10 @@ static int bench_writers(const struct bmap_ops *ops, unsigned int nthreads,
 			bench_kv(&l, "ops_per_cpu_sec",
 				 bench_rate(n, job.busy_ns));
 			bench_kv(&l, "errors", errors);
+			bench_kv(&l, "destroy_ns", destroy_ns);
 			bench_end(&l);
 		}
 		kfree(ths);
-		ops->destroy(&m);
 		if (err)
 			return err;
 	}

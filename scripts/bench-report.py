@@ -34,8 +34,8 @@ KERNEL_METRICS = {
               "write_p99", "write_max"],
     "composite": ["avg_ns", "avg_ns_guest", "insert_ns", "walk_ns",
                   "lookup_ns", "delete_ns"],
-    "writers": ["ops_per_sec"],
-    "writers_presized": ["ops_per_sec"],
+    "writers": ["ops_per_sec", "destroy_ns"],
+    "writers_presized": ["ops_per_sec", "destroy_ns"],
 }
 UBENCH_METRICS = ["ops_per_sec", "p50", "p99"]
 KEY_FIELDS = ("workload", "map", "n", "ksize", "vsize", "threads")
