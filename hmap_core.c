@@ -13,8 +13,12 @@
  * (insert, delete) evacuates the old bucket chain its key maps to and one
  * more at the evacuation mark, so no write pays for copying the whole
  * table. Old bucket i splits into new buckets i (X) and i + 2^oldB (Y) by
- * hash bit oldB. When too many overflow buckets pile up (many deletes leave
- * sparse chains) the same machinery rebuilds into an array of the same size;
+ * hash bit oldB. Go hashes the key again, which its bucket holds; hmap's
+ * entries are out of line, and a load of each, cold in memory, was half
+ * an evacuation's time: each slot keeps a split byte instead, the byte of
+ * the hash that holds bit B (hmap_split()). When too many overflow
+ * buckets pile up (many deletes leave sparse chains) the same machinery
+ * rebuilds into an array of the same size;
  * when the load falls to a quarter of 6.5 it rebuilds into half the size,
  * merging old buckets i and i + 2^newB into new bucket i. A delayed work
  * item finishes any resize that writes leave unfinished.
@@ -103,7 +107,7 @@
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
  * buckets that write waits for 80 MB. Here a write allocates only arrays
- * of up to 2^HMAP_INLINE_LOG2 buckets (83 KiB) itself. A larger one is
+ * of up to 2^HMAP_INLINE_LOG2 buckets (97 KiB) itself. A larger one is
  * prepared by the worker, outside map->lock, once the count is within an
  * eighth of the threshold that will need it (HMAP_SPARE_NUM/DEN), and kept
  * in map->spare, where no lookup can see it; the write that crosses the
@@ -202,7 +206,7 @@
 #define HMAP_WORKER_CHUNK	16
 
 /*
- * The largest bucket array a write allocates itself: 2^10 buckets, 83 KiB
+ * The largest bucket array a write allocates itself: 2^10 buckets, 97 KiB
  * with their evacuated flags. A resize into a larger array takes a spare
  * the worker prepared (see "Arrays" in the top comment).
  */
@@ -255,9 +259,9 @@
 
 /*
  * The largest B: kvmalloc() refuses arrays over INT_MAX bytes, and
- * 2^24 buckets of 81 bytes (bucket and evacuated flag) take 1.36 GB. A map
- * that holds more than 6.5 * 2^24 (109 M) entries stops growing and lets
- * its chains grow longer instead.
+ * 2^24 buckets of 97 bytes (bucket and evacuated flag) take 1.63 GB. A
+ * map that holds more than 6.5 * 2^24 (109 M) entries stops growing and
+ * lets its chains grow longer instead.
  */
 #define HMAP_LOG2_MAX		24
 
@@ -282,9 +286,15 @@ struct hmap_entry {
 };
 
 /*
- * A bucket is 80 bytes: the eight tophash bytes and the overflow pointer
+ * A bucket is 96 bytes: the eight tophash bytes and the overflow pointer
  * share the first 16 bytes, so a lookup that misses on every tophash reads
- * one cache line per bucket; the slot pointers follow.
+ * one cache line per bucket (an array's 80-byte header puts its buckets 16
+ * bytes past a 32-byte boundary, and the 96-byte stride keeps them there);
+ * the slot pointers follow, then the split byte of each used slot, which
+ * only writers read: hmap_split() of its entry's hash for the array the
+ * chain is in (hmap_check() verifies it). An overflow bucket's rcu_head
+ * shares the split bytes' place: it is used once the bucket is unlinked,
+ * or while it is unused, threaded through rcu.next (struct hmap_spares).
  */
 struct hmap_bucket {
 	union {
@@ -293,12 +303,18 @@ struct hmap_bucket {
 	};
 	struct hmap_bucket __rcu *overflow;
 	struct hmap_entry __rcu *slots[HMAP_BUCKET_SLOTS];
+	union {
+		u8 split[HMAP_BUCKET_SLOTS];
+		struct rcu_head rcu;
+	};
 };
 
-/* Overflow buckets are allocated one by one and freed with kfree_rcu(). */
+/*
+ * Overflow buckets are allocated one by one and freed with kfree_rcu(),
+ * through the bucket's rcu_head.
+ */
 struct hmap_overflow {
 	struct hmap_bucket bucket;
-	struct rcu_head rcu;
 };
 
 /**
@@ -1160,7 +1176,7 @@ static void hmap_overflow_free_rcu(struct hmap *map, struct hmap_bucket *b)
 	struct hmap_overflow *ov = container_of(b, struct hmap_overflow, bucket);
 
 	hmap_memory_sub(map, kmalloc_size_roundup(sizeof(*ov)));
-	kfree_rcu(ov, rcu);
+	kfree_rcu(ov, bucket.rcu);
 }
 
 static size_t hmap_entry_size(u32 key_len, u32 value_len)
@@ -1261,7 +1277,28 @@ static inline u64 hmap_tophash_candidates(u64 word, u8 byte)
 	return (x - HMAP_BYTES_ONES) & ~x & HMAP_BYTES_HIGHS;
 }
 
-/* A slot is published entry first, tophash second (see the top comment). */
+/*
+ * The split byte of a hash in an array of 2^@log2 buckets: byte @log2 / 8
+ * of the hash, which holds bit @log2, the one a grow of that array splits
+ * its chains by. An evacuation copies it unless the new array's byte is
+ * another (a grow to, or shrink from, a multiple of 8): then it reads the
+ * entry's hash.
+ */
+static inline unsigned int hmap_split_shift(unsigned int log2)
+{
+	return log2 & ~(BITS_PER_BYTE - 1);
+}
+
+static inline u8 hmap_split(u64 hash, unsigned int log2)
+{
+	return hash >> hmap_split_shift(log2);
+}
+
+/*
+ * A slot is published entry first, tophash second (see the top comment);
+ * the caller sets its split byte, which only writers under the chain's
+ * stripe read, before.
+ */
 static void hmap_slot_publish(struct hmap_bucket *b, unsigned int i,
 			      struct hmap_entry *e, u8 tophash)
 {
@@ -1467,39 +1504,50 @@ struct hmap_spares {
 };
 
 /*
- * Put an entry at @spot of its chain in @t, or when the chain is full in
- * the first of @spares, linked at the chain's tail.
+ * Put an entry, with its tophash and split byte, at @spot of its chain in
+ * @t, or when the chain is full in the first of @spares, linked at the
+ * chain's tail.
  */
 static void hmap_chain_fill(struct hmap_table *t,
 			    const struct hmap_chain_spot *spot,
-			    struct hmap_entry *e, struct hmap_spares *spares)
+			    struct hmap_entry *e, u8 tophash, u8 split,
+			    struct hmap_spares *spares)
 {
 	struct hmap_overflow *ov;
 
 	if (spot->bucket) {
-		hmap_slot_publish(spot->bucket, spot->slot, e,
-				  hmap_tophash(e->hash));
+		spot->bucket->split[spot->slot] = split;
+		hmap_slot_publish(spot->bucket, spot->slot, e, tophash);
 		return;
 	}
 	ov = spares->list;
-	spares->list = (struct hmap_overflow *)ov->rcu.next;
+	spares->list = (struct hmap_overflow *)ov->bucket.rcu.next;
 	spares->n--;
-	ov->rcu.next = NULL;
-	hmap_slot_publish(&ov->bucket, 0, e, hmap_tophash(e->hash));
+	/* The split bytes take the place of rcu.next. */
+	memset(ov->bucket.split, 0, sizeof(ov->bucket.split));
+	ov->bucket.split[0] = split;
+	hmap_slot_publish(&ov->bucket, 0, e, tophash);
 	/* Publishes the new bucket with its first slot already filled. */
 	rcu_assign_pointer(spot->tail->overflow, &ov->bucket);
 	atomic_long_inc(&t->noverflow);
 }
 
-/* Put an entry in the first free slot of chain @head, linking a spare if full. */
+/*
+ * Put an evacuated entry, with @tophash and @split from its old slot in
+ * an array of 2^@old_log2, in the first free slot of chain @head of @t,
+ * linking a spare if full.
+ */
 static void hmap_chain_add(struct hmap *map, struct hmap_table *t,
 			   struct hmap_bucket *head, struct hmap_entry *e,
+			   u8 tophash, u8 split, unsigned int old_log2,
 			   struct hmap_spares *spares)
 {
 	struct hmap_chain_spot spot;
 
+	if (hmap_split_shift(t->log2) != hmap_split_shift(old_log2))
+		split = hmap_split(e->hash, t->log2);
 	spot.bucket = hmap_chain_free_slot(map, head, &spot.slot, &spot.tail);
-	hmap_chain_fill(t, &spot, e, spares);
+	hmap_chain_fill(t, &spot, e, tophash, split, spares);
 }
 
 /*
@@ -1514,7 +1562,7 @@ static int hmap_spares_fill(struct hmap *map, struct hmap_spares *spares)
 		ov = hmap_overflow_alloc(map);
 		if (!ov)
 			return -ENOMEM;
-		ov->rcu.next = (struct callback_head *)spares->list;
+		ov->bucket.rcu.next = (struct callback_head *)spares->list;
 		spares->list = ov;
 		spares->n++;
 	}
@@ -1527,7 +1575,7 @@ static void hmap_spares_free(struct hmap *map, struct hmap_spares *spares)
 
 	while (spares->list) {
 		ov = spares->list;
-		spares->list = (struct hmap_overflow *)ov->rcu.next;
+		spares->list = (struct hmap_overflow *)ov->bucket.rcu.next;
 		hmap_memory_sub(map, kmalloc_size_roundup(sizeof(*ov)));
 		kfree(ov);
 	}
@@ -1685,10 +1733,16 @@ static void hmap_unclaim_chain(struct hmap *map, unsigned long ob)
 	atomic_long_cmpxchg(&map->resize.claim, ob + 1, ob);
 }
 
+/*
+ * Whether a slot of an old chain, with split byte @split, moves to the
+ * grown half of @t: bit B of its hash, B the old array's log2.
+ * Never for a shrink or a same-size rebuild.
+ */
 static inline bool hmap_dest_is_y(const struct hmap_table *t,
-				  unsigned long ob, u64 hash)
+				  const struct hmap_table *old, u8 split)
 {
-	return (hash & hmap_mask(t)) != (ob & hmap_mask(t));
+	return t->log2 > old->log2 &&
+	       (split >> (old->log2 - hmap_split_shift(old->log2)) & 1);
 }
 
 /* Overflow buckets the new array needs to take old chain @ob. */
@@ -1698,15 +1752,13 @@ static unsigned int hmap_evacuate_plan(struct hmap *map, struct hmap_table *t,
 	unsigned long dest[2] = { ob & hmap_mask(t), ob + hmap_nbuckets(old) };
 	unsigned int moving[2] = { 0, 0 }, need = 0, d, i;
 	struct hmap_bucket *b;
-	struct hmap_entry *e;
+	const u8 *split;
 
 	for (b = &old->buckets[ob]; b; b = hmap_deref(map, b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			if (!hmap_slot_used(b->tophash[i]))
-				continue;
-			e = hmap_deref(map, b->slots[i]);
-			moving[hmap_dest_is_y(t, ob, e->hash)]++;
-		}
+		split = b->split;
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
+			if (hmap_slot_used(b->tophash[i]))
+				moving[hmap_dest_is_y(t, old, split[i])]++;
 	}
 	for (d = 0; d < 2; d++) {
 		unsigned int free;
@@ -1726,19 +1778,23 @@ static void hmap_evacuate_move(struct hmap *map, struct hmap_table *t,
 			       struct hmap_table *old, unsigned long ob,
 			       struct hmap_spares *spares, unsigned int *moved)
 {
+	unsigned long dest[2] = { ob & hmap_mask(t), ob + hmap_nbuckets(old) };
 	struct hmap_bucket *b, *next;
 	struct hmap_entry *e;
-	unsigned int i;
+	unsigned int i, d;
+	const u8 *split;
 
 	for (b = &old->buckets[ob]; b; b = hmap_deref(map, b->overflow)) {
+		split = b->split;
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
 			if (!hmap_slot_used(b->tophash[i]))
 				continue;
 			e = hmap_deref(map, b->slots[i]);
-			hmap_chain_add(map, t,
-				       &t->buckets[e->hash & hmap_mask(t)],
-				       e, spares);
-			moved[hmap_dest_is_y(t, ob, e->hash)]++;
+			d = hmap_dest_is_y(t, old, split[i]);
+			hmap_chain_add(map, t, &t->buckets[dest[d]], e,
+				       b->tophash[i], split[i], old->log2,
+				       spares);
+			moved[d]++;
 		}
 	}
 	hmap_race_window(map, HMAP_RACE_EVACUATE);
@@ -2232,7 +2288,8 @@ static int hmap_chain_insert(struct hmap *map, struct hmap_table *t,
 	ret = hmap_count_take(map, t, st);
 	if (ret)
 		return ret;
-	hmap_chain_fill(t, &spot, e, spares);
+	hmap_chain_fill(t, &spot, e, hmap_tophash(e->hash),
+			hmap_split(e->hash, t->log2), spares);
 	return 0;
 }
 
@@ -3872,6 +3929,8 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
 				hmap_check_fail(c, "tophash mismatch", idx);
 			else if ((e->hash & hmap_mask(t)) != idx)
 				hmap_check_fail(c, "entry in wrong bucket", idx);
+			else if (b->split[i] != hmap_split(e->hash, t->log2))
+				hmap_check_fail(c, "split byte mismatch", idx);
 			c->entries++;
 		}
 	}
@@ -3884,7 +3943,7 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
  * @len: size of @why.
  *
  * Checks every chain of the current array and every old chain not yet
- * evacuated: tophash bytes match their entries, entries sit in the bucket
+ * evacuated: tophash and split bytes match their entries, entries sit in the bucket
  * their hash selects, emptyRest marks only trailing slots, the entry and
  * overflow counts match, and everything below the evacuation mark is
  * evacuated.
