@@ -106,7 +106,7 @@
  *
  * Arrays. Go's hashGrow allocates and zeroes the whole new array in the
  * write that crosses the threshold (as Redis' dictExpand does): at 2^20
- * buckets that write waits for 80 MB. Here a write allocates only arrays
+ * buckets that write waits for 96 MB. Here a write allocates only arrays
  * of up to 2^HMAP_INLINE_LOG2 buckets (97 KiB) itself. A larger one is
  * prepared by the worker, outside map->lock, once the count is within an
  * eighth of the threshold that will need it (HMAP_SPARE_NUM/DEN), and kept
@@ -1523,7 +1523,8 @@ static void hmap_chain_fill(struct hmap_table *t,
 	ov = spares->list;
 	spares->list = (struct hmap_overflow *)ov->bucket.rcu.next;
 	spares->n--;
-	/* The split bytes take the place of rcu.next. */
+	/* The split bytes take the place of rcu.next, all of it. */
+	BUILD_BUG_ON(sizeof(ov->bucket.split) < sizeof(ov->bucket.rcu.next));
 	memset(ov->bucket.split, 0, sizeof(ov->bucket.split));
 	ov->bucket.split[0] = split;
 	hmap_slot_publish(&ov->bucket, 0, e, tophash);
@@ -3746,6 +3747,9 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	BUILD_BUG_ON(sizeof(struct hmap_table) +
 		     ((sizeof(struct hmap_bucket) + 1) << HMAP_LOG2_MAX) >
 		     INT_MAX);
+	/* The stride that keeps each bucket's first 16 bytes in one line. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) &&
+		     sizeof(struct hmap_bucket) != 96);
 	if (!hmap_params_valid(params))
 		return ERR_PTR(-EINVAL);
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
@@ -3943,10 +3947,10 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
  * @len: size of @why.
  *
  * Checks every chain of the current array and every old chain not yet
- * evacuated: tophash and split bytes match their entries, entries sit in the bucket
- * their hash selects, emptyRest marks only trailing slots, the entry and
- * overflow counts match, and everything below the evacuation mark is
- * evacuated.
+ * evacuated: tophash and split bytes match their entries, entries sit in
+ * the bucket their hash selects, emptyRest marks only trailing slots, the
+ * entry and overflow counts match, and everything below the evacuation
+ * mark is evacuated.
  *
  * Context: Process context; takes map->lock and every stripe.
  * Return: 0, or -EUCLEAN with a description in @why.
