@@ -533,3 +533,48 @@ HT_CASE(evacuation_mark_skip_bound, 0)
 	CHECK_EQ(s.evacuated_by_writes, 4096);
 	T_AUDIT(map);
 }
+
+/*
+ * The split bytes where B crosses a multiple of 8 and an evacuation must
+ * take them from the hashes again: a grow from 2^15 to 2^16 buckets and a
+ * shrink back, each checked half done (old chains with byte 1 of the
+ * hash, new ones with byte 2) and done (hmap_check() verifies every
+ * used slot's byte). Writes alone evacuate.
+ */
+HT_CASE(split_bytes_at_b16, 0)
+{
+	const u32 grow_at = 13 << 14, n = grow_at + 40000, kept = 100000;
+	struct hmap *map = t_create(n, sizeof(struct t_key), T_VAL_MAX, 0);
+	struct t_model *m = t_model_new(5, n);
+	struct hmap_stats s;
+	u32 id;
+
+	hmap_set_worker_enabled(map, false);
+	for (id = 0; id <= grow_at + 1000; id++)
+		REQUIRE(!t_model_insert(map, m, id, 0, HMAP_PUT_NOEXIST),
+			"insert %u", id);
+	s = t_stats(map);
+	REQUIRE(s.resize == HMAP_RESIZING_GROW && s.log2_buckets == 16,
+		"no grow to 2^16 in flight (B=%llu)",
+		(unsigned long long)s.log2_buckets);
+	T_AUDIT(map);
+	for (; id < n; id++)
+		REQUIRE(!t_model_insert(map, m, id, 0, HMAP_PUT_NOEXIST),
+			"insert %u", id);
+	CHECK_EQ(t_stats(map).resize, HMAP_RESIZING_NONE);
+	T_AUDIT(map);
+	t_model_verify(map, m, true);
+
+	/* Down past the shrink threshold of 2^16 (106 496), and half back. */
+	for (id = kept; id < n; id++)
+		REQUIRE(!t_model_delete(map, m, id), "delete %u", id);
+	s = t_stats(map);
+	REQUIRE(s.resize == HMAP_RESIZING_SHRINK && s.log2_buckets == 15,
+		"no shrink to 2^15 in flight (B=%llu)",
+		(unsigned long long)s.log2_buckets);
+	T_AUDIT(map);
+	hmap_worker_run(map);
+	T_AUDIT(map);
+	t_model_verify(map, m, true);
+	t_model_free(m);
+}
