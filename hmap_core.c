@@ -73,8 +73,9 @@
  * insert, an update and a removal take nothing else (hmap_insert_fast(),
  * hmap_remove_fast()): during a resize the write evacuates its key's old
  * chain under that stripe, then one more chain under that chain's stripe,
- * handed out by hmap_claim_chain() so that parallel writers move
- * different chains (Java's ConcurrentHashMap hands out bins to helping
+ * handed out by hmap_claim_chain() from a stride of chains its CPU holds,
+ * so that parallel writers move different chains, on different cache
+ * lines (Java's ConcurrentHashMap hands out strides of bins to helping
  * writers the same way); the write whose step brings the evacuation mark
  * to the end takes map->lock to end the resize (hmap_finish_resize()).
  * Writes that start a resize or ask for a spare array take map->lock, the
@@ -89,7 +90,7 @@
  * buckets lets go, allocates them and tries again (struct hmap_spares);
  * entries taken out are handed to RCU once it is let go. The evacuation
  * mark moves under map->resize_lock, taken inside a stripe, and only by
- * the step on the chain at the mark (hmap_chain_moved()); the next chain
+ * the step on the chain at the mark (hmap_chain_moved()); the next stride
  * to hand out is an atomic (hmap_claim_chain()), and each stripe counts
  * the steps made under it (struct hmap_resize_counts), so writes moving
  * chains above the mark share no lock and no counter. The count is an
@@ -195,6 +196,16 @@
  */
 #define HMAP_SHRINK_NUM		13
 #define HMAP_SHRINK_DEN		8
+
+/*
+ * Old chains a CPU's steps are handed at once (hmap_claim_chain()): as
+ * Java's ConcurrentHashMap hands its resize helpers 16 bins or more at a
+ * time. 64: writes on two CPUs then move chains whose buckets, flags and
+ * destinations lie on cache lines of their own, where chains handed out
+ * one by one alternated between the CPUs line by line, and take the
+ * shared claim index once per 64 second steps.
+ */
+#define HMAP_CLAIM_STRIDE	64
 
 /* Go's advanceEvacuationMark: evacuated flags one write may skip over. */
 #define HMAP_EVACUATE_SKIP	1024
@@ -352,9 +363,10 @@ struct hmap_table {
 /**
  * struct hmap_resize - progress of the resize in flight
  * @kind: a HMAP_RESIZING_* value; HMAP_RESIZING_NONE when none.
+ * @seq: resizes started so far: which one a CPU's stride belongs to.
  * @nevacuate: old buckets below this are all evacuated (Go's mark);
  *	changed under map->resize_lock, read without it too.
- * @claim: the next old bucket a write's second step is handed
+ * @claim: the first old bucket of the next stride a CPU is handed
  *	(hmap_claim_chain(), lock-free), so that writes in parallel move
  *	different chains; never below @nevacuate when handed out.
  * @start_ns: when the resize started.
@@ -364,6 +376,7 @@ struct hmap_table {
  */
 struct hmap_resize {
 	u32 kind;
+	unsigned long seq;
 	unsigned long nevacuate;
 	atomic_long_t claim;
 	u64 start_ns;
@@ -395,6 +408,29 @@ struct hmap_stripe {
 } ____cacheline_aligned_in_smp;
 
 /**
+ * struct hmap_stride - old chains handed out to one CPU's steps at once
+ * @resize: map->resize.seq of the resize they belong to.
+ * @next: the next one to hand out.
+ * @end: one past the last.
+ */
+struct hmap_stride {
+	unsigned long resize;
+	unsigned long next;
+	unsigned long end;
+};
+
+/**
+ * struct hmap_cpu - what a map keeps per CPU
+ * @memory: this CPU's part of the map's memory count (hmap_memory_add()).
+ * @stride: the old chains this CPU's steps evacuate next
+ *	(hmap_claim_chain()).
+ */
+struct hmap_cpu {
+	long memory;
+	struct hmap_stride stride;
+};
+
+/**
  * struct hmap - a map
  * @table: the current bucket array; during a resize its ->old is the array
  *	being evacuated.
@@ -412,9 +448,10 @@ struct hmap_stripe {
  * @count: entries in the map; writers under different stripes change it.
  * @resize: the resize in flight.
  * @stats: lifetime counters reported by hmap_get_stats().
- * @memory: bytes the allocator gave for arrays, overflow buckets and
- *	entries (sizes rounded up as kmalloc and vmalloc round them), counted
- *	per CPU (hmap_memory_add()).
+ * @cpu: per CPU: bytes the allocator gave for arrays, overflow buckets
+ *	and entries (sizes rounded up as kmalloc and vmalloc round them;
+ *	hmap_memory_add()), and the stride of old chains the CPU's steps
+ *	evacuate next.
  * @worker: prepares spare arrays and finishes resizes in the background.
  * @worker_enabled: false once the map is being destroyed (or a test wants
  *	resizes left to writes alone): the worker is not scheduled, and writes
@@ -463,7 +500,7 @@ struct hmap {
 	struct mutex spare_lock;	/* serializes spare preparation */
 	atomic_t writers_waiting;
 	atomic_long_t writers_admitted;
-	long __percpu *memory;
+	struct hmap_cpu __percpu *cpu;
 	/* Changed by inserts: a line of their own, off @table's. */
 	atomic_long_t count ____cacheline_aligned_in_smp;
 	struct hmap_stripe stripes[HMAP_WRITE_STRIPES];	/* invariant 7 */
@@ -1014,19 +1051,19 @@ static size_t hmap_table_size(unsigned int log2)
 }
 
 /*
- * map->memory is counted per CPU, and only hmap_get_stats() sums the CPUs'
+ * The map's memory is counted per CPU, and only hmap_get_stats() sums the CPUs'
  * parts: one shared counter that every insert and free changed moved its
  * cache line between parallel writers at each entry. A part alone may go
  * below zero (an entry freed on another CPU than it was counted on).
  */
 static void hmap_memory_add(struct hmap *map, size_t bytes)
 {
-	this_cpu_add(*map->memory, bytes);
+	this_cpu_add(map->cpu->memory, bytes);
 }
 
 static void hmap_memory_sub(struct hmap *map, size_t bytes)
 {
-	this_cpu_sub(*map->memory, bytes);
+	this_cpu_sub(map->cpu->memory, bytes);
 }
 
 /*
@@ -1041,7 +1078,7 @@ static long hmap_memory_sum(const struct hmap *map)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr(map->memory, cpu));
+		sum += READ_ONCE(per_cpu_ptr(map->cpu, cpu)->memory);
 	return max(sum, 0L);
 }
 
@@ -1105,8 +1142,9 @@ static void hmap_array_free_rcu(struct rcu_head *head)
 
 /*
  * A zeroed array of 2^@log2 buckets, charged to @memcg, not yet counted in
- * map->memory. A failed array allocation only postpones a resize (or fails
- * a create or a clear cleanly), so it stays quiet: __GFP_NOWARN.
+ * the map's memory (hmap_memory_add()). A failed array allocation only
+ * postpones a resize (or fails a create or a clear cleanly), so it stays
+ * quiet: __GFP_NOWARN.
  */
 static struct hmap_table *hmap_table_new(const struct hmap *map,
 					 unsigned int log2,
@@ -1699,19 +1737,27 @@ static bool hmap_chain_moved(struct hmap *map, struct hmap_table *old,
 }
 
 /*
- * The old chain a write's second step (or the worker) works on: the next
- * one not yet handed out, at or above the mark, so that writes in parallel
- * move different chains (Java's ConcurrentHashMap hands out strides of
- * bins with transferIndex the same way); once all are handed out, the
- * chain at the mark, which a step that failed for lack of memory left, or
- * which another write is still moving. ULONG_MAX when the mark is at the
- * end, or @map's resize is no longer @old's.
+ * Old chains a CPU is handed at once: at most HMAP_CLAIM_STRIDE, and at
+ * most an eighth of the old array, so that on a small one several CPUs
+ * still get a stride each.
  */
-static unsigned long hmap_claim_chain(struct hmap *map,
-				      const struct hmap_table *old)
+static inline unsigned long hmap_stride_len(unsigned long nbuckets)
+{
+	return clamp(nbuckets / 8, 1UL, (unsigned long)HMAP_CLAIM_STRIDE);
+}
+
+/*
+ * Take the next stride from map->resize.claim for @stride, at or above
+ * the mark, and hand out its first chain; once all are handed out, the
+ * chain at the mark. ULONG_MAX when the mark is at the end.
+ */
+static unsigned long hmap_claim_stride(struct hmap *map,
+				       const struct hmap_table *old,
+				       unsigned long seq,
+				       struct hmap_stride *stride)
 {
 	struct hmap_resize *r = &map->resize;
-	unsigned long n = hmap_nbuckets(old), ob;
+	unsigned long n = hmap_nbuckets(old), ob, end;
 	long claim = atomic_long_read(&r->claim);
 
 	do {
@@ -1720,18 +1766,61 @@ static unsigned long hmap_claim_chain(struct hmap *map,
 			ob = READ_ONCE(r->nevacuate);
 			return ob < n ? ob : ULONG_MAX;
 		}
-	} while (!atomic_long_try_cmpxchg(&r->claim, &claim, ob + 1));
+		end = min(ob + hmap_stride_len(n), n);
+	} while (!atomic_long_try_cmpxchg(&r->claim, &claim, end));
+	WRITE_ONCE(stride->resize, seq);
+	WRITE_ONCE(stride->next, ob + 1);
+	WRITE_ONCE(stride->end, end);
 	return ob;
 }
 
 /*
- * Hand chain @ob back after a step on it failed for lack of memory, if no
- * claim came since: the next step retries it, and a write still moves the
- * mark (Go retries the chain at its mark the same way).
+ * The old chain a write's second step (or the worker) works on: the next
+ * of this CPU's stride, or the first of a new one (Java's
+ * ConcurrentHashMap hands out strides of bins with transferIndex the same
+ * way); once all are handed out, the chain at the mark, which a step that
+ * failed for lack of memory left, or which another write is still moving,
+ * or which a stride of a CPU whose writes stopped still holds. ULONG_MAX
+ * when the mark is at the end.
+ *
+ * A stride is a hint, read and written with no lock: the index handed
+ * out is checked against @old, and a chain handed out twice or left in a
+ * stride is safe, as a write's first step on a chain of its choosing is
+ * (its flag, set under its stripe, says whether it moved; the mark stops
+ * at it until a step is handed it). @old may even be an array whose
+ * resize ended, and map->resize.seq the next one's.
+ */
+static unsigned long hmap_claim_chain(struct hmap *map,
+				      const struct hmap_table *old)
+{
+	unsigned long seq = READ_ONCE(map->resize.seq), ob;
+	struct hmap_stride *stride = &get_cpu_ptr(map->cpu)->stride;
+
+	/* Below the mark all is evacuated: Go's second step is at the mark. */
+	ob = max(READ_ONCE(stride->next), READ_ONCE(map->resize.nevacuate));
+	if (READ_ONCE(stride->resize) == seq &&
+	    ob < READ_ONCE(stride->end) && ob < hmap_nbuckets(old))
+		WRITE_ONCE(stride->next, ob + 1);
+	else
+		ob = hmap_claim_stride(map, old, seq, stride);
+	put_cpu_ptr(map->cpu);
+	return ob;
+}
+
+/*
+ * Hand chain @ob back after a step on it failed for lack of memory, if
+ * this CPU's stride handed it out last: the CPU's next step retries it,
+ * and a write still moves the mark (Go retries the chain at its mark the
+ * same way).
  */
 static void hmap_unclaim_chain(struct hmap *map, unsigned long ob)
 {
-	atomic_long_cmpxchg(&map->resize.claim, ob + 1, ob);
+	struct hmap_stride *stride = &get_cpu_ptr(map->cpu)->stride;
+
+	if (READ_ONCE(stride->resize) == READ_ONCE(map->resize.seq) &&
+	    READ_ONCE(stride->next) == ob + 1)
+		WRITE_ONCE(stride->next, ob);
+	put_cpu_ptr(map->cpu);
 }
 
 /*
@@ -2075,6 +2164,7 @@ static int hmap_start_resize(struct hmap *map, u32 kind)
 	map->resize.kind = kind;
 	map->resize.start_ns = ktime_get_ns();
 	/* Marked: hmap_claim_chain() reads them under no lock. */
+	WRITE_ONCE(map->resize.seq, map->resize.seq + 1);
 	WRITE_ONCE(map->resize.nevacuate, 0);
 	atomic_long_set(&map->resize.claim, 0);
 	trace_hmap_resize_start(map->id, kind, t->log2, log2, hmap_count(map));
@@ -2872,7 +2962,7 @@ int hmap_delete_if_value(struct hmap *map, const void *key, u32 key_len,
 EXPORT_SYMBOL_GPL(hmap_delete_if_value);
 
 /*
- * What hmap_tables_free() counts per object, as map->memory counted it:
+ * What hmap_tables_free() counts per object, as hmap_memory_add() did:
  * kmalloc_size_roundup() of an overflow bucket, and of the last entry's
  * size, asked again only when the size changes (a map's entries are
  * mostly of one size, and the call is not free: a tenth of a destroy's
@@ -2927,7 +3017,7 @@ static size_t hmap_chain_free(struct hmap_bucket *head,
  * arrays no lookup can reach any more. Evacuated old chains own nothing:
  * their entries moved, their overflow buckets went to kfree_rcu(). A map of
  * millions of entries takes a while: yield between chains. Return the bytes
- * freed, as map->memory counted them.
+ * freed, as hmap_memory_add() counted them.
  */
 static size_t hmap_tables_free(struct hmap_table *t)
 {
@@ -3778,9 +3868,9 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hmap_memcg_get(map->memcg);
 
 	prev = hmap_charge_begin(map->memcg);
-	map->memory = alloc_percpu_gfp(long, GFP_KERNEL_ACCOUNT);
+	map->cpu = alloc_percpu_gfp(struct hmap_cpu, GFP_KERNEL_ACCOUNT);
 	hmap_charge_end(map->memcg, prev);
-	if (!map->memory)
+	if (!map->cpu)
 		goto free_map;
 	t = hmap_table_alloc(map, map->min_log2);
 	if (!t)
@@ -3789,7 +3879,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_memory:
-	free_percpu(map->memory);
+	free_percpu(map->cpu);
 free_map:
 	mem_cgroup_put(map->memcg);
 	mutex_destroy(&map->spare_lock);
@@ -3818,7 +3908,7 @@ void hmap_destroy(struct hmap *map)
 	hmap_array_free(map->spare);
 	mem_cgroup_put(map->spare_memcg);
 	mem_cgroup_put(map->memcg);
-	free_percpu(map->memory);
+	free_percpu(map->cpu);
 	mutex_destroy(&map->spare_lock);
 	mutex_destroy(&map->lock);
 	kfree(map);

@@ -4,6 +4,7 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -690,6 +691,23 @@ bool kh_wait_resize_done(struct hmap *map, unsigned int timeout_ms)
 	}
 }
 
+/**
+ * kh_nth_online_cpu() - the online CPUs taken in turn
+ * @i: which one.
+ *
+ * Return: the @i-th online CPU, modulo their number.
+ */
+unsigned int kh_nth_online_cpu(unsigned int i)
+{
+	unsigned int cpu, k = 0;
+
+	i %= num_online_cpus();
+	for_each_online_cpu(cpu)
+		if (k++ == i)
+			return cpu;
+	return 0;
+}
+
 /* Tracepoint recorder. */
 
 static void kh_trace_bad(struct kh_trace *tr, const char *what, u64 a, u64 b)
@@ -913,6 +931,35 @@ struct kh_trace_counts kh_trace_snap(struct kh_trace *tr)
 	c = tr->c;
 	spin_unlock(&tr->lock);
 	return c;
+}
+
+/**
+ * kh_expect_resize_done() - check a resize a recorder saw to its end
+ * @test: the test.
+ * @tr: the recorder.
+ * @kind: the resize's kind.
+ * @old_b: B before it.
+ * @new_b: B after it.
+ *
+ * Every old bucket was evacuated exactly once, every entry moved, and the
+ * events kept their contract.
+ */
+void kh_expect_resize_done(struct kunit *test, struct kh_trace *tr,
+			   u32 kind, u32 old_b, u32 new_b)
+{
+	struct kh_trace_counts t = kh_trace_snap(tr);
+
+	KUNIT_EXPECT_EQ(test, t.dones, t.starts);
+	KUNIT_EXPECT_EQ(test, t.done_kind, kind);
+	KUNIT_EXPECT_EQ(test, t.done_old_b, old_b);
+	KUNIT_EXPECT_EQ(test, t.done_new_b, new_b);
+	KUNIT_EXPECT_EQ_MSG(test, t.done_writes + t.done_worker, 1ULL << old_b,
+			    "steps of a resize != old buckets");
+	KUNIT_EXPECT_EQ_MSG(test, t.done_bad_buckets, 0,
+			    "old buckets not evacuated exactly once");
+	KUNIT_EXPECT_EQ_MSG(test, t.done_moved, t.start_count,
+			    "entries moved != entries when the resize began");
+	KH_EXPECT_TRACE_SANE(test, tr);
 }
 
 MODULE_DESCRIPTION("KUnit suites of the hmap hash map");

@@ -273,6 +273,9 @@ struct kh_trace {
 struct kh_trace *kh_trace_attach(struct kunit *test, struct hmap *map);
 struct kh_trace_counts kh_trace_snap(struct kh_trace *tr);
 
+void kh_expect_resize_done(struct kunit *test, struct kh_trace *tr,
+			   u32 kind, u32 old_b, u32 new_b);
+
 #define KH_EXPECT_TRACE_SANE(test, tr)					\
 	do {								\
 		struct kh_trace *__tr = (tr);				\
@@ -280,6 +283,8 @@ struct kh_trace_counts kh_trace_snap(struct kh_trace *tr);
 				    "tracepoint contract: %s",		\
 				    __tr->bad_msg);			\
 	} while (0)
+
+unsigned int kh_nth_online_cpu(unsigned int i);
 
 /* Waits until @map has no resize in progress; false after @timeout_ms. */
 bool kh_wait_resize_done(struct hmap *map, unsigned int timeout_ms);

@@ -80,25 +80,6 @@ static u64 write_end(struct kunit *test, struct hmap *map,
 	return steps;
 }
 
-/* After a resize completed: every old bucket was evacuated exactly once. */
-static void expect_resize_done(struct kunit *test, struct kh_trace *tr,
-			       u32 kind, u32 old_b, u32 new_b)
-{
-	struct kh_trace_counts t = kh_trace_snap(tr);
-
-	KUNIT_EXPECT_EQ(test, t.dones, t.starts);
-	KUNIT_EXPECT_EQ(test, t.done_kind, kind);
-	KUNIT_EXPECT_EQ(test, t.done_old_b, old_b);
-	KUNIT_EXPECT_EQ(test, t.done_new_b, new_b);
-	KUNIT_EXPECT_EQ_MSG(test, t.done_writes + t.done_worker, 1ULL << old_b,
-			    "steps of a resize != old buckets");
-	KUNIT_EXPECT_EQ_MSG(test, t.done_bad_buckets, 0,
-			    "old buckets not evacuated exactly once");
-	KUNIT_EXPECT_EQ_MSG(test, t.done_moved, t.start_count,
-			    "entries moved != entries when the resize began");
-	KH_EXPECT_TRACE_SANE(test, tr);
-}
-
 /* Initial B of the growth threshold cases. */
 static const u32 grow_bs[] = { 0, 1, 2, 4, 7 };
 
@@ -183,7 +164,7 @@ static void hmap_grow_threshold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.old_buckets, 0);
 	KUNIT_EXPECT_EQ(test, s.evacuated_by_writes + s.evacuated_by_worker,
 			1ULL << b);
-	expect_resize_done(test, tr, HMAP_RESIZING_GROW, b, b + 1);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, b, b + 1);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -226,7 +207,7 @@ static void hmap_grow_sequence(struct kunit *test)
 				   w.s.grows, s.grows);
 		if (s.resize == HMAP_RESIZING_NONE &&
 		    w.s.resize != HMAP_RESIZING_NONE)
-			expect_resize_done(test, tr, HMAP_RESIZING_GROW,
+			kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW,
 					   w.s.old_log2_buckets,
 					   w.s.log2_buckets);
 		if (kh_failed(test))
@@ -306,7 +287,7 @@ static void hmap_grow_xy_split(struct kunit *test)
 				    "key %u mid-grow", id);
 	hmap_worker_run(map);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
-	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 2, 3);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, 2, 3);
 	for (b = 0; b < 4; b++) {
 		KUNIT_EXPECT_EQ_MSG(test, tr->moved_x[b], xy_x[b],
 				    "old bucket %u: moved to X (new %u)", b, b);
@@ -475,7 +456,7 @@ static void hmap_writes_during_resize(struct kunit *test)
 	}
 	kunit_info(test, "%u writes finished the %s; they evacuated 0/1/2 chains: %u/%u/%u",
 		   ops, kh_kind_name(c->kind), hist[0], hist[1], hist[2]);
-	expect_resize_done(test, tr, c->kind, c->kind == HMAP_RESIZING_GROW ? 9 : 10,
+	kh_expect_resize_done(test, tr, c->kind, c->kind == HMAP_RESIZING_GROW ? 9 : 10,
 			   c->kind == HMAP_RESIZING_GROW ? 10 : 9);
 	/* Lookups never evacuate. */
 	write_begin(map, tr, &w);
@@ -613,7 +594,7 @@ static void hmap_same_size_grow(struct kunit *test)
 		write_end(test, map, tr, &w, "delete", j);
 	}
 	hmap_worker_run(map);
-	expect_resize_done(test, tr, HMAP_RESIZING_SAME_SIZE, 4, 4);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_SAME_SIZE, 4, 4);
 	s = kh_stats(map);
 	KUNIT_EXPECT_EQ(test, s.resize, HMAP_RESIZING_NONE);
 	KUNIT_EXPECT_EQ(test, s.count, 48 + by_insert);
@@ -700,7 +681,7 @@ static void hmap_background_completion(struct kunit *test)
 			      "%s not done 60 s after its last write: nevacuate %llu of %llu",
 			      c->desc, kh_stats(map).nevacuate,
 			      kh_stats(map).old_buckets);
-	expect_resize_done(test, tr, c->kind, old_b, new_b);
+	kh_expect_resize_done(test, tr, c->kind, old_b, new_b);
 	tc = kh_trace_snap(tr);
 	KUNIT_EXPECT_GE(test, tc.done_writes, 1);
 	KUNIT_EXPECT_LE(test, tc.done_writes, 2);
@@ -750,7 +731,7 @@ static void hmap_grow_10_to_11(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, kh_wait_resize_done(map, 60000));
 	tc = kh_trace_snap(tr);
 	KUNIT_EXPECT_EQ(test, tc.starts, 1);
-	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 10, 11);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, 10, 11);
 	KUNIT_EXPECT_LE(test, max_per_write, 2);
 	kunit_info(test, "grow 2^10 -> 2^11: %llu steps by writes, %llu by the worker, at most %llu per write (%llu inserts during the grow), %llu entries moved",
 		   tc.done_writes, tc.done_worker, max_per_write, writes,
@@ -807,7 +788,7 @@ static void hmap_resize_done_after_retire(struct kunit *test)
 	s = kh_stats(map);
 	KUNIT_ASSERT_EQ(test, s.log2_buckets, 8);
 	KUNIT_ASSERT_EQ(test, s.grows, 8);
-	expect_resize_done(test, tr, HMAP_RESIZING_GROW, 7, 8);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, 7, 8);
 	for (id = m->n; m->count > 20; ) {
 		kh_model_delete(test, map, m, --id);
 		if (id % 64 == 0)
@@ -961,7 +942,7 @@ static void hmap_shrink_threshold(struct kunit *test)
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 	hmap_worker_run(map);
-	expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, b, b - 1);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, b, b - 1);
 	kh_model_verify(test, map, m);
 	KH_ASSERT_CONSISTENT(test, map);
 }
@@ -1147,7 +1128,7 @@ static void hmap_shrink_merge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kh_stats(map).count, 12);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).log2_buckets, 2);
 	hmap_worker_run(map);
-	expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, 3, 2);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_SHRINK, 3, 2);
 	for (id = 0; id < 27; id++)
 		if (!gone[id])
 			held[hashes[id] & 7]++;

@@ -21,6 +21,10 @@
  *    there is exact.
  * A TAKE that let go of the map's lock between its value check and its
  * removal failed this at once ("removed twice").
+ *
+ * Beside it: writers on every CPU fill a map to its entry limit, and two
+ * writers on two CPUs take turns in a grow to show the strides of old
+ * chains their CPUs are handed.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
@@ -646,18 +650,6 @@ struct wr_filler {
 	struct task_struct *task;
 };
 
-/* The online CPUs taken in turn: the @i-th, modulo their number. */
-static unsigned int wr_nth_online_cpu(unsigned int i)
-{
-	unsigned int cpu, k = 0;
-
-	i %= num_online_cpus();
-	for_each_online_cpu(cpu)
-		if (k++ == i)
-			return cpu;
-	return 0;
-}
-
 static int wr_filler_fn(void *data)
 {
 	struct wr_filler *f = data;
@@ -707,7 +699,7 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
 			n = i;
 			break;
 		}
-		kthread_bind(t, wr_nth_online_cpu(i));
+		kthread_bind(t, kh_nth_online_cpu(i));
 		f[i].task = t;
 		wake_up_process(t);
 	}
@@ -738,12 +730,183 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
 }
 
 /*
+ * Strides (hmap_claim_chain()): two writers on two CPUs take turns in a
+ * grow 2^9 -> 2^10, worker off, every key of theirs in old chain 511, so
+ * that their first steps move that chain alone and their second steps
+ * show which chains their CPUs are handed. Each CPU takes a stride of 64
+ * chains and works through it: after 16 turns each, one CPU has moved
+ * the first 16 or 17 chains, the other 64..79. Chains handed out one by
+ * one would alternate (0..32 between them). Then the second writer stops,
+ * leaving 80..127 in its stride; the first alone finishes the resize once
+ * every stride is handed out, from the mark, within a step per old chain.
+ */
+#define STRIDE_TURNS	16
+
+struct stride_writer {
+	struct kunit *test;
+	struct hmap *map;
+	struct task_struct *task;
+	u32 next_id;
+	atomic_t asked;
+	atomic_t done;
+	int err;
+};
+
+static u64 stride_key_hash(u32 id)
+{
+	return kh_hash(0x80 + (id & 0x7f), id, 511 + (id << 9));
+}
+
+static int stride_writer_fn(void *arg)
+{
+	struct stride_writer *w = arg;
+	struct kh_fkey k;
+	u32 v;
+	int ret;
+
+	kh_adopt_test(w->test);
+	while (!kthread_should_stop()) {
+		if (atomic_read(&w->done) == atomic_read(&w->asked)) {
+			usleep_range(100, 200);
+			continue;
+		}
+		v = w->next_id;
+		k = kh_fkey(stride_key_hash(v), v);
+		ret = hmap_insert(w->map, &k, sizeof(k), &v, sizeof(v),
+				  HMAP_PUT_NOEXIST);
+		if (ret && !w->err)
+			w->err = ret;
+		w->next_id++;
+		/* Ordered: the test reads what the write did after this. */
+		atomic_inc_return(&w->done);
+	}
+	return 0;
+}
+
+/* One write by @w, waited for; returns the old chains it evacuated. */
+static u64 stride_write(struct kunit *test, struct kh_trace *tr,
+			struct stride_writer *w)
+{
+	u64 steps = kh_trace_snap(tr).write_steps;
+	int want = atomic_inc_return(&w->asked);
+	unsigned int waited;
+
+	for (waited = 0; atomic_read_acquire(&w->done) != want; waited++) {
+		if (waited == 30000)
+			return U64_MAX;
+		usleep_range(100, 200);
+	}
+	return kh_trace_snap(tr).write_steps - steps;
+}
+
+static unsigned int evacuated_in(struct kh_trace *tr, u32 from, u32 to)
+{
+	unsigned int n = 0;
+
+	for (; from < to; from++)
+		n += tr->evacs[from] != 0;
+	return n;
+}
+
+static void hmap_writers_take_strides(struct kunit *test)
+{
+	const u32 full = (u32)kh_grow_threshold(9);
+	struct hmap *map = kh_create_forced(test, full + 1000, full);
+	struct stride_writer *w = kunit_kcalloc(test, 2, sizeof(*w),
+						GFP_KERNEL);
+	u64 steps, writes = 0;
+	struct kh_trace *tr;
+	unsigned int i;
+	u32 id, v;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	hmap_set_worker_enabled(map, false);
+	for (id = 0; id < full; id++) {
+		struct kh_fkey k = kh_fkey(kh_hash(0x90 + (id & 0x3f), id, id),
+					   id);
+
+		KUNIT_ASSERT_EQ(test, hmap_insert(map, &k, sizeof(k), &id,
+						  sizeof(id), HMAP_PUT_NOEXIST),
+				0);
+	}
+	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 9);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
+	tr = kh_trace_attach(test, map);
+	for (i = 0; i < 2; i++) {
+		w[i].test = test;
+		w[i].map = map;
+		w[i].next_id = 100000 * (i + 1);
+		w[i].task = kthread_create(stride_writer_fn, &w[i],
+					   "hmap_kunit_stride/%u", i);
+		if (IS_ERR(w[i].task)) {
+			if (i)
+				kthread_stop(w[0].task);
+			KUNIT_FAIL(test, "kthread_create: %ld",
+				   PTR_ERR(w[i].task));
+			return;
+		}
+		kthread_bind(w[i].task, kh_nth_online_cpu(i));
+	}
+	for (i = 0; i < 2; i++)
+		wake_up_process(w[i].task);
+
+	/* The first writer's insert starts the grow. */
+	steps = stride_write(test, tr, &w[0]);
+	KUNIT_EXPECT_LE(test, steps, 2);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_GROW);
+	for (i = 0; i < 2 * STRIDE_TURNS && !kh_failed(test); i++) {
+		steps = stride_write(test, tr, &w[i & 1]);
+		KUNIT_EXPECT_GE(test, steps, 1);
+		KUNIT_EXPECT_LE(test, steps, 2);
+	}
+	KUNIT_EXPECT_EQ(test, tr->evacs[511], 1);
+	KUNIT_EXPECT_EQ_MSG(test, evacuated_in(tr, 64, 64 + STRIDE_TURNS),
+			    STRIDE_TURNS,
+			    "the second CPU's steps did not take chains 64..79 of its stride");
+	KUNIT_EXPECT_EQ(test, evacuated_in(tr, 64 + STRIDE_TURNS, 511), 0);
+	KUNIT_EXPECT_GE(test, evacuated_in(tr, 0, 64), STRIDE_TURNS);
+	KUNIT_EXPECT_LE(test, evacuated_in(tr, 0, 64), STRIDE_TURNS + 1);
+	KUNIT_EXPECT_EQ(test, evacuated_in(tr, 0, STRIDE_TURNS), STRIDE_TURNS);
+
+	/* The second writer stops: the first finishes, its chains too. */
+	kthread_stop(w[1].task);
+	while (kh_stats(map).resize != HMAP_RESIZING_NONE && !kh_failed(test)) {
+		steps = stride_write(test, tr, &w[0]);
+		KUNIT_EXPECT_LE(test, steps, 2);
+		KUNIT_EXPECT_LE_MSG(test, ++writes, 512,
+				    "the writes here did not finish the resize");
+	}
+	kthread_stop(w[0].task);
+	if (kh_failed(test))
+		return;
+	KUNIT_EXPECT_EQ(test, w[0].err, 0);
+	KUNIT_EXPECT_EQ(test, w[1].err, 0);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, 9, 10);
+	kunit_info(test, "after the second writer stopped: %llu writes finished the grow",
+		   writes);
+	for (i = 0; i < 2; i++) {
+		for (v = 100000 * (i + 1); v < w[i].next_id; v++) {
+			struct kh_fkey k = kh_fkey(stride_key_hash(v), v);
+			u32 got = 0, len = sizeof(got);
+
+			KUNIT_EXPECT_EQ(test, hmap_lookup(map, &k, sizeof(k),
+							  &got, &len), 0);
+			KUNIT_EXPECT_EQ(test, got, v);
+		}
+	}
+	KH_ASSERT_CONSISTENT(test, map);
+}
+
+/*
  * The case is not named as its suite: kunit_parser reads a case's
  * "# name: ..." lines as the suite's own when the two names are equal.
  */
 static struct kunit_case hmap_stress_writers_cases[] = {
 	KUNIT_CASE_SLOW(hmap_writers_conserve),
 	KUNIT_CASE(hmap_writers_fill_to_limit),
+	KUNIT_CASE(hmap_writers_take_strides),
 	{}
 };
 

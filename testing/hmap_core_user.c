@@ -61,9 +61,10 @@ static size_t hmap_user_chain_bytes(struct hmap *map, struct hmap_bucket *head)
 }
 
 /*
- * hmap_check(), plus what it does not look at: map->memory must be the
- * sum of what is reachable (arrays, overflow buckets, entries) and the
- * spare array, and the evacuation mark must be within the old array.
+ * hmap_check(), plus what it does not look at: the map's memory count
+ * must be the sum of what is reachable (arrays, overflow buckets,
+ * entries) and the spare array, and the evacuation mark must be within
+ * the old array.
  */
 int hmap_user_audit(struct hmap *map, char *why, size_t len)
 {
@@ -104,5 +105,5 @@ int hmap_user_audit(struct hmap *map, char *why, size_t len)
 
 void hmap_user_memory_skew(struct hmap *map, long bytes)
 {
-	this_cpu_add(*map->memory, bytes);
+	this_cpu_add(map->cpu->memory, bytes);
 }
