@@ -1297,6 +1297,13 @@ static inline void hmap_bucket_prefetch_entries(const struct hmap_bucket *b)
 			prefetch(rcu_access_pointer(b->slots[i]));
 }
 
+/* Start loading both cache lines bucket @b may straddle, for writing. */
+static inline void hmap_bucket_prefetchw(const struct hmap_bucket *b)
+{
+	prefetchw(b);
+	prefetchw((const u8 *)(b + 1) - 1);
+}
+
 #define HMAP_BYTES_ONES		0x0101010101010101ULL
 #define HMAP_BYTES_HIGHS	0x8080808080808080ULL
 
@@ -2443,6 +2450,8 @@ static int hmap_insert_fast(struct hmap *map, struct hmap_entry *e,
 	rcu_read_lock();
 	t = rcu_dereference(map->table);
 	old = rcu_dereference(t->old);
+	/* Cold at 10^6 keys: load it while the stripe is taken. */
+	hmap_bucket_prefetchw(&t->buckets[e->hash & hmap_mask(t)]);
 	if (!old && hmap_insert_needs_lock(map, t))
 		goto out;
 	st = hmap_chain_stripe_of(map, t, old, e->hash);
@@ -2630,6 +2639,11 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 	if (value_len > map->max_value_size)
 		return -EMSGSIZE;
 	hash = hmap_key_hash(map, key, key_len);
+	/*
+	 * The stripe's line was likely last written by another CPU: load it
+	 * while the entry is allocated. A hint: the stripe may yet differ.
+	 */
+	prefetchw(hmap_stripe_of(map, hash));
 	e = hmap_entry_alloc(map, hash, key, key_len, value, value_len);
 	if (!e)
 		return -ENOMEM;
