@@ -742,52 +742,89 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
  */
 #define STRIDE_TURNS	16
 
+/**
+ * struct stride_writer - a writer kthread of hmap_writers_take_strides()
+ * @test: the test.
+ * @map: the map.
+ * @tr: the map's tracepoint recorder.
+ * @task: the kthread.
+ * @next_id: the id of its next key.
+ * @asked: requests made to it.
+ * @done: requests it has carried out.
+ * @until_done: a request is writes until the map has no resize (at most
+ *	STRIDE_WRITES_MAX), not one write.
+ * @writes: writes of the last request.
+ * @max_steps: the most old chains one of them evacuated.
+ * @err: its first failed insert's error.
+ */
 struct stride_writer {
 	struct kunit *test;
 	struct hmap *map;
+	struct kh_trace *tr;
 	struct task_struct *task;
 	u32 next_id;
 	atomic_t asked;
 	atomic_t done;
+	bool until_done;
+	u32 writes;
+	u64 max_steps;
 	int err;
 };
+
+/* More than a 2^9-chain resize can need from one writer. */
+#define STRIDE_WRITES_MAX	513
 
 static u64 stride_key_hash(u32 id)
 {
 	return kh_hash(0x80 + (id & 0x7f), id, 511 + (id << 9));
 }
 
+/* One insert of a new key of @w's, counted in @w's writes and max_steps. */
+static void stride_insert(struct stride_writer *w)
+{
+	u64 steps = kh_trace_snap(w->tr).write_steps;
+	u32 v = w->next_id++;
+	struct kh_fkey k = kh_fkey(stride_key_hash(v), v);
+	int ret;
+
+	ret = hmap_insert(w->map, &k, sizeof(k), &v, sizeof(v),
+			  HMAP_PUT_NOEXIST);
+	if (ret && !w->err)
+		w->err = ret;
+	w->writes++;
+	w->max_steps = max(w->max_steps,
+			   kh_trace_snap(w->tr).write_steps - steps);
+}
+
 static int stride_writer_fn(void *arg)
 {
 	struct stride_writer *w = arg;
-	struct kh_fkey k;
-	u32 v;
-	int ret;
 
 	kh_adopt_test(w->test);
 	while (!kthread_should_stop()) {
-		if (atomic_read(&w->done) == atomic_read(&w->asked)) {
+		/* Acquire: after the test's reads of the last request. */
+		if (atomic_read(&w->done) == atomic_read_acquire(&w->asked)) {
 			usleep_range(100, 200);
 			continue;
 		}
-		v = w->next_id;
-		k = kh_fkey(stride_key_hash(v), v);
-		ret = hmap_insert(w->map, &k, sizeof(k), &v, sizeof(v),
-				  HMAP_PUT_NOEXIST);
-		if (ret && !w->err)
-			w->err = ret;
-		w->next_id++;
-		/* Ordered: the test reads what the write did after this. */
+		w->writes = 0;
+		w->max_steps = 0;
+		do {
+			stride_insert(w);
+		} while (w->until_done && w->writes < STRIDE_WRITES_MAX &&
+			 kh_stats(w->map).resize != HMAP_RESIZING_NONE);
+		/* Ordered: the test reads what the writes did after this. */
 		atomic_inc_return(&w->done);
 	}
 	return 0;
 }
 
-/* One write by @w, waited for; returns the old chains it evacuated. */
-static u64 stride_write(struct kunit *test, struct kh_trace *tr,
-			struct stride_writer *w)
+/*
+ * A request to @w, waited for: returns the most old chains one of its
+ * writes evacuated, U64_MAX if it took over 3 s.
+ */
+static u64 stride_write(struct stride_writer *w)
 {
-	u64 steps = kh_trace_snap(tr).write_steps;
 	int want = atomic_inc_return(&w->asked);
 	unsigned int waited;
 
@@ -796,7 +833,7 @@ static u64 stride_write(struct kunit *test, struct kh_trace *tr,
 			return U64_MAX;
 		usleep_range(100, 200);
 	}
-	return kh_trace_snap(tr).write_steps - steps;
+	return w->max_steps;
 }
 
 static unsigned int evacuated_in(struct kh_trace *tr, u32 from, u32 to)
@@ -837,6 +874,7 @@ static void hmap_writers_take_strides(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		w[i].test = test;
 		w[i].map = map;
+		w[i].tr = tr;
 		w[i].next_id = 100000 * (i + 1);
 		w[i].task = kthread_create(stride_writer_fn, &w[i],
 					   "hmap_kunit_stride/%u", i);
@@ -853,11 +891,11 @@ static void hmap_writers_take_strides(struct kunit *test)
 		wake_up_process(w[i].task);
 
 	/* The first writer's insert starts the grow. */
-	steps = stride_write(test, tr, &w[0]);
+	steps = stride_write(&w[0]);
 	KUNIT_EXPECT_LE(test, steps, 2);
 	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_GROW);
 	for (i = 0; i < 2 * STRIDE_TURNS && !kh_failed(test); i++) {
-		steps = stride_write(test, tr, &w[i & 1]);
+		steps = stride_write(&w[i & 1]);
 		KUNIT_EXPECT_GE(test, steps, 1);
 		KUNIT_EXPECT_LE(test, steps, 2);
 	}
@@ -872,11 +910,15 @@ static void hmap_writers_take_strides(struct kunit *test)
 
 	/* The second writer stops: the first finishes, its chains too. */
 	kthread_stop(w[1].task);
-	while (kh_stats(map).resize != HMAP_RESIZING_NONE && !kh_failed(test)) {
-		steps = stride_write(test, tr, &w[0]);
+	w[0].until_done = true;
+	if (!kh_failed(test)) {
+		steps = stride_write(&w[0]);
+		writes = w[0].writes;
 		KUNIT_EXPECT_LE(test, steps, 2);
-		KUNIT_EXPECT_LE_MSG(test, ++writes, 512,
+		KUNIT_EXPECT_LE_MSG(test, writes, 512,
 				    "the writes here did not finish the resize");
+		KUNIT_EXPECT_EQ(test, kh_stats(map).resize,
+				HMAP_RESIZING_NONE);
 	}
 	kthread_stop(w[0].task);
 	if (kh_failed(test))
