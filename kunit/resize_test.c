@@ -208,8 +208,8 @@ static void hmap_grow_sequence(struct kunit *test)
 		if (s.resize == HMAP_RESIZING_NONE &&
 		    w.s.resize != HMAP_RESIZING_NONE)
 			kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW,
-					   w.s.old_log2_buckets,
-					   w.s.log2_buckets);
+					      w.s.old_log2_buckets,
+					      w.s.log2_buckets);
 		if (kh_failed(test))
 			return;
 	}
@@ -456,8 +456,9 @@ static void hmap_writes_during_resize(struct kunit *test)
 	}
 	kunit_info(test, "%u writes finished the %s; they evacuated 0/1/2 chains: %u/%u/%u",
 		   ops, kh_kind_name(c->kind), hist[0], hist[1], hist[2]);
-	kh_expect_resize_done(test, tr, c->kind, c->kind == HMAP_RESIZING_GROW ? 9 : 10,
-			   c->kind == HMAP_RESIZING_GROW ? 10 : 9);
+	kh_expect_resize_done(test, tr, c->kind,
+			      c->kind == HMAP_RESIZING_GROW ? 9 : 10,
+			      c->kind == HMAP_RESIZING_GROW ? 10 : 9);
 	/* Lookups never evacuate. */
 	write_begin(map, tr, &w);
 	kh_model_verify(test, map, m);
