@@ -62,6 +62,17 @@
  *     held (hmap_lock_stripes()). So a writer holding a stripe sees the
  *     arrays and whether a resize is in flight stay as they are until it
  *     lets go, and sees every change made to its chains before.
+ *  8. No one reads a bucket before it is set. A grow's or a rebuild's new
+ *     array comes from the allocator with only its header and evacuated
+ *     flags zeroed; the evacuation of old chain i sets the new buckets it
+ *     fills (i, and i + 2^oldB in a grow) before the release store of its
+ *     flag (hmap_set_dest_buckets()), so the bucket is set by the time any
+ *     reader of invariant 1 is sent there, and a writer evacuates its
+ *     key's chain before it touches the new one. What walks a whole array
+ *     (a clear in place, a free, a check) skips a bucket whose old chain
+ *     was not evacuated (hmap_bucket_is_set()). A shrink merges two old
+ *     chains into one new bucket, and a dump visits it before either is
+ *     evacuated: its array comes zeroed.
  *
  * Writers. A write locks the chains it changes with one of
  * HMAP_WRITE_STRIPES spinlocks, chosen by the low bits of the chain's
@@ -112,7 +123,11 @@
  * prepared by the worker, outside map->lock, once the count is within an
  * eighth of the threshold that will need it (HMAP_SPARE_NUM/DEN), and kept
  * in map->spare, where no lookup can see it; the write that crosses the
- * threshold only publishes it. Should it not be ready yet (the worker
+ * threshold only publishes it. Neither zeroes a grow's array (invariant
+ * 8): each step sets the two buckets it fills, which it writes next
+ * anyway. The worker's zeroing of whole arrays had cost a growing fill in
+ * the perf guest a quarter of its inserts' own time, on the CPU a second
+ * writer needs (docs/benchmarks.md). Should it not be ready yet (the worker
  * lagging, or its allocation failing: it retries), writes go on in the
  * current array over the load factor, with longer chains, and the resize
  * starts once it is ready: in the first write after, or in the worker
@@ -135,7 +150,9 @@
  *  - A moved chain: its entries are stored in the new array, then
  *    smp_store_release() sets the old chain's evacuated flag, which a
  *    lookup reads with smp_load_acquire() before it reads the new buckets
- *    (hmap_evacuate_move() / hmap_key_chain()).
+ *    (hmap_evacuate_move() / hmap_key_chain()). The same release orders
+ *    the stores that set those buckets, when their array came unset
+ *    (invariant 8), before them.
  *  - The end of a resize: smp_store_release(&t->old, NULL) after the last
  *    flag; a lookup that reads t->old as NULL issues smp_rmb() before it
  *    reads the new buckets (hmap_finish_resize() / hmap_key_chain()).
@@ -333,6 +350,9 @@ struct hmap_overflow {
  * @old: the array being evacuated into this one, or NULL.
  * @log2: B.
  * @pages: allocated by alloc_pages_exact() (hmap_array_alloc()).
+ * @buckets_unset: the buckets were left as the allocator gave them (an
+ *	array for a grow or a rebuild): each is set when the old chain that
+ *	evacuates into it is (invariant 8); meaningful while @old is set.
  * @fast_count_min: the fewest entries at which an insert into this array
  *	has no shrink near (hmap_table_set_fast_range()).
  * @fast_count_end: the fewest entries at which an insert has a grow near.
@@ -350,6 +370,7 @@ struct hmap_table {
 	struct hmap_table __rcu *old;
 	unsigned int log2;
 	bool pages;
+	bool buckets_unset;
 	unsigned long fast_count_min;
 	unsigned long fast_count_end;
 	unsigned long fast_noverflow_end;
@@ -885,6 +906,26 @@ VISIBLE_IF_KUNIT void hmap_race_window(const struct hmap *map,
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_race_window);
 
+/**
+ * hmap_buckets_left_unset() - an array's buckets were left as allocated
+ * @map: the map.
+ * @buckets: the first of them.
+ * @size: their bytes.
+ *
+ * A KUnit static stub that does nothing: tests redirect it to fill the
+ * buckets with a poison, so that a read of a bucket before it is set
+ * (invariant 8) shows, where memory fresh from the allocator, often
+ * zeroed, would hide it.
+ *
+ * Context: as hmap_alloc_should_fail().
+ */
+VISIBLE_IF_KUNIT void hmap_buckets_left_unset(const struct hmap *map,
+					      void *buckets, size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(hmap_buckets_left_unset, map, buckets, size);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_buckets_left_unset);
+
 static inline u8 hmap_tophash(u64 hash)
 {
 	u8 top = hash >> 56;
@@ -1043,6 +1084,11 @@ static inline bool hmap_resizing(const struct hmap *map)
 	return map->resize.kind != HMAP_RESIZING_NONE;
 }
 
+static size_t hmap_buckets_size(unsigned int log2)
+{
+	return (1UL << log2) * sizeof(struct hmap_bucket);
+}
+
 static size_t hmap_table_size(unsigned int log2)
 {
 	size_t n = 1UL << log2;
@@ -1141,16 +1187,31 @@ static void hmap_array_free_rcu(struct rcu_head *head)
 }
 
 /*
- * A zeroed array of 2^@log2 buckets, charged to @memcg, not yet counted in
- * the map's memory (hmap_memory_add()). A failed array allocation only
- * postpones a resize (or fails a create or a clear cleanly), so it stays
- * quiet: __GFP_NOWARN.
+ * Whether a resize from 2^@from_log2 to 2^@to_log2 buckets fills each new
+ * chain from one old chain (a grow or a rebuild, not a shrink), so that
+ * its array's buckets can be left unset until that chain is evacuated.
+ */
+static bool hmap_buckets_set_by_evacuation(unsigned int from_log2,
+					   unsigned int to_log2)
+{
+	return to_log2 >= from_log2;
+}
+
+/*
+ * An array of 2^@log2 buckets, charged to @memcg, not yet counted in the
+ * map's memory (hmap_memory_add()). Zeroed, unless @unset: then only its
+ * header and evacuated flags are, and its buckets are set one by one as
+ * a grow or a rebuild evacuates into them (invariant 8), so that neither
+ * the worker nor the write that allocates it zeroes the whole array. A
+ * failed array allocation only postpones a resize (or fails a create or a
+ * clear cleanly), so it stays quiet: __GFP_NOWARN.
  */
 static struct hmap_table *hmap_table_new(const struct hmap *map,
 					 unsigned int log2,
-					 struct mem_cgroup *memcg)
+					 struct mem_cgroup *memcg, bool unset)
 {
 	size_t size = hmap_table_size(log2);
+	size_t nbuckets = 1UL << log2;
 	struct mem_cgroup *prev;
 	struct hmap_table *t;
 	bool pages;
@@ -1159,23 +1220,31 @@ static struct hmap_table *hmap_table_new(const struct hmap *map,
 		return NULL;
 	prev = hmap_charge_begin(memcg);
 	t = hmap_array_alloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
-			     __GFP_ZERO, &pages);
+			     (unset ? 0 : __GFP_ZERO), &pages);
 	hmap_charge_end(memcg, prev);
 	if (!t)
 		return NULL;
+	if (unset) {
+		/* All but the buckets: the header, and the flags after them. */
+		memset(t, 0, offsetof(struct hmap_table, buckets));
+		memset(&t->buckets[nbuckets], 0, nbuckets);
+		hmap_buckets_left_unset(map, t->buckets,
+					hmap_buckets_size(log2));
+	}
+	t->evacuated = (u8 *)&t->buckets[nbuckets];
+	t->buckets_unset = unset;
 	t->log2 = log2;
 	t->pages = pages;
 	hmap_table_set_fast_range(map, t);
-	t->evacuated = (u8 *)&t->buckets[1UL << log2];
 	t->bytes = pages || is_vmalloc_addr(t) ? PAGE_ALIGN(size) :
 						 kmalloc_size_roundup(size);
 	return t;
 }
 
 static struct hmap_table *hmap_table_alloc(struct hmap *map,
-					   unsigned int log2)
+					   unsigned int log2, bool unset)
 {
-	struct hmap_table *t = hmap_table_new(map, log2, map->memcg);
+	struct hmap_table *t = hmap_table_new(map, log2, map->memcg, unset);
 
 	if (t)
 		hmap_memory_add(map, t->bytes);
@@ -1499,6 +1568,31 @@ static struct hmap_bucket *hmap_key_chain(struct hmap *map,
 		smp_rmb();
 	}
 	return &t->buckets[hash & hmap_mask(t)];
+}
+
+/*
+ * During a resize into @t whose buckets were left unset, the evacuated
+ * flag of the old chain that fills @t's bucket @i: the bucket holds a
+ * chain once the flag is set (invariant 8). NULL when it holds one anyway.
+ */
+static const u8 *hmap_unset_bucket_flag(const struct hmap_table *t,
+					const struct hmap_table *old,
+					unsigned long i)
+{
+	return old && t->buckets_unset ? &old->evacuated[i & hmap_mask(old)] :
+					 NULL;
+}
+
+/*
+ * Whether bucket @i of @t, evacuating @old, holds a chain (invariant 8).
+ * Context: bucket @i's stripe held, or the map unreachable.
+ */
+static bool hmap_bucket_is_set(const struct hmap_table *t,
+			       const struct hmap_table *old, unsigned long i)
+{
+	const u8 *flag = hmap_unset_bucket_flag(t, old, i);
+
+	return !flag || *flag;
 }
 
 /* First free slot of a chain; NULL with *tail at its last bucket if full. */
@@ -1862,12 +1956,44 @@ static unsigned int hmap_evacuate_plan(struct hmap *map, struct hmap_table *t,
 
 		if (!moving[d])
 			continue;
-		free = hmap_chain_free_slots(map, &t->buckets[dest[d]]);
+		/* Unset buckets are empty: this evacuation sets them. */
+		free = t->buckets_unset ? HMAP_BUCKET_SLOTS :
+			hmap_chain_free_slots(map, &t->buckets[dest[d]]);
 		if (moving[d] > free)
 			need += DIV_ROUND_UP(moving[d] - free,
 					     HMAP_BUCKET_SLOTS);
 	}
 	return need;
+}
+
+/*
+ * Make unset bucket @b (invariant 8) an empty chain head: its tophash
+ * bytes, overflow link and slot pointers, the fields lookups read (a split
+ * byte is read only for a used slot). Marked as the stores lookups pair
+ * with are, though none reads @b yet: the release store of the evacuated
+ * flag that vouches for @b comes after (hmap_evacuate_move()).
+ */
+static void hmap_bucket_set_empty(struct hmap_bucket *b)
+{
+	unsigned int i;
+
+	RCU_INIT_POINTER(b->overflow, NULL);
+	for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+		WRITE_ONCE(b->tophash[i], HMAP_EMPTY_REST);
+		RCU_INIT_POINTER(b->slots[i], NULL);
+	}
+}
+
+/*
+ * Set the buckets old chain @ob evacuates into, @t's being unset (a grow
+ * or a rebuild, invariant 8): X, and Y in a grow, even if it gets nothing.
+ */
+static void hmap_set_dest_buckets(struct hmap_table *t,
+				  const struct hmap_table *old, unsigned long ob)
+{
+	hmap_bucket_set_empty(&t->buckets[ob]);
+	if (t->log2 > old->log2)
+		hmap_bucket_set_empty(&t->buckets[ob + hmap_nbuckets(old)]);
 }
 
 /* Move old chain @ob's entries into @t; count them in @moved (X, Y). */
@@ -1881,6 +2007,8 @@ static void hmap_evacuate_move(struct hmap *map, struct hmap_table *t,
 	unsigned int i, d;
 	const u8 *split;
 
+	if (t->buckets_unset)
+		hmap_set_dest_buckets(t, old, ob);
 	for (b = &old->buckets[ob]; b; b = hmap_deref(map, b->overflow)) {
 		split = b->split;
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
@@ -2114,20 +2242,31 @@ static void hmap_request_spare(struct hmap *map, const struct hmap_table *t)
  * The array a resize into 2^@log2 buckets uses: the spare when it has that
  * size; else a small one allocated here; else NULL, and the resize waits
  * for the worker to prepare one (the write goes on at a load over the
- * threshold, see "Arrays" in the top comment).
+ * threshold, see "Arrays" in the top comment). A grow's or a rebuild's
+ * array comes with its buckets unset (invariant 8); a shrink's zeroed.
  */
 static struct hmap_table *hmap_take_array(struct hmap *map,
 					  unsigned int log2)
 {
+	struct hmap_table *cur = hmap_deref_locked(map, map->table);
+	bool unset = hmap_buckets_set_by_evacuation(cur->log2, log2);
 	struct hmap_table *t = map->spare;
 
 	if (t && t->log2 == log2) {
 		hmap_set_spare(map, NULL);
-		return t;
+		if (!t->buckets_unset || unset)
+			return t;
+		/*
+		 * Prepared for a rebuild, and the array grew since (writes
+		 * allocating it, the worker off): a shrink into it would need
+		 * it zeroed, which no write does (invariant 4).
+		 */
+		hmap_memory_sub(map, t->bytes);
+		hmap_array_free(t);
 	}
 	if (log2 <= HMAP_INLINE_LOG2 || !hmap_spares_used(map))
-		return hmap_table_alloc(map, log2);
-	hmap_request_spare(map, hmap_deref_locked(map, map->table));
+		return hmap_table_alloc(map, log2, unset);
+	hmap_request_spare(map, cur);
 	return NULL;
 }
 
@@ -3042,6 +3181,12 @@ static size_t hmap_tables_free(struct hmap_table *t)
 	size_t bytes = t->bytes;
 	unsigned long i;
 
+	for (i = 0; i < hmap_nbuckets(t); i++) {
+		if (hmap_bucket_is_set(t, old, i))
+			bytes += hmap_chain_free(&t->buckets[i], &sz);
+		cond_resched();
+	}
+	hmap_array_free(t);
 	if (old) {
 		for (i = 0; i < hmap_nbuckets(old); i++) {
 			if (!old->evacuated[i])
@@ -3051,20 +3196,20 @@ static size_t hmap_tables_free(struct hmap_table *t)
 		bytes += old->bytes;
 		hmap_array_free(old);
 	}
-	for (i = 0; i < hmap_nbuckets(t); i++) {
-		bytes += hmap_chain_free(&t->buckets[i], &sz);
-		cond_resched();
-	}
-	hmap_array_free(t);
 	return bytes;
 }
 
 /*
  * Remove every entry of chain @head, in place, under @stripe: a bucket's
- * worth at a time, freed after the stripe is let go.
+ * worth at a time, freed after the stripe is let go. During a resize,
+ * @evacuated is the flag of the old chain @head is (@new_chain false) or
+ * is filled from (@new_chain true, @head's array unset, invariant 8), read
+ * under @stripe: an evacuated old chain's entries live in the new array,
+ * and an unset new chain holds none yet. NULL: @head always holds its own.
  */
 static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
-			     spinlock_t *stripe, const u8 *evacuated)
+			     spinlock_t *stripe, const u8 *evacuated,
+			     bool new_chain)
 {
 	struct hmap_entry *removed[HMAP_BUCKET_SLOTS];
 	struct hmap_bucket *b;
@@ -3073,8 +3218,8 @@ static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
 	do {
 		n = 0;
 		spin_lock(stripe);
-		/* An evacuated old chain's entries live in the new array. */
-		for (b = evacuated && *evacuated ? NULL : head; b && !n;
+		b = !evacuated || !!*evacuated == new_chain ? head : NULL;
+		for (; b && !n;
 		     b = hmap_deref(map, b->overflow))
 			for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 				if (hmap_slot_used(b->tophash[i]))
@@ -3100,12 +3245,13 @@ static void hmap_clear_in_place(struct hmap *map)
 	for (i = 0; old && i < hmap_nbuckets(old); i++) {
 		hmap_chain_clear(map, &old->buckets[i],
 				 hmap_chain_stripe(map, t, old, i),
-				 &old->evacuated[i]);
+				 &old->evacuated[i], false);
 		cond_resched();
 	}
 	for (i = 0; i < hmap_nbuckets(t); i++) {
 		hmap_chain_clear(map, &t->buckets[i],
-				 hmap_chain_stripe(map, t, old, i), NULL);
+				 hmap_chain_stripe(map, t, old, i),
+				 hmap_unset_bucket_flag(t, old, i), true);
 		cond_resched();
 	}
 }
@@ -3150,7 +3296,8 @@ int hmap_clear(struct hmap *map)
 	if (spare)
 		hmap_memory_sub(map, spare->bytes);
 	t = hmap_deref_locked(map, map->table);
-	nt = hmap_table_alloc(map, map->no_shrink ? t->log2 : map->min_log2);
+	nt = hmap_table_alloc(map, map->no_shrink ? t->log2 : map->min_log2,
+			      false);
 	if (!nt) {
 		hmap_clear_in_place(map);
 		mutex_unlock(&map->lock);
@@ -3716,10 +3863,11 @@ static struct hmap_table *hmap_install_spare(struct hmap *map,
  * hmap_prepare_spare() - allocate the spare array a write asked for
  * @map: the map.
  *
- * The worker's first job. The array is allocated and zeroed outside
- * map->lock, so writers never wait for it; it is kept if it is still the
- * size the next resize needs once it is ready. A spare it replaces, or one
- * no longer needed, is freed at once: no lookup ever saw it.
+ * The worker's first job. The array is allocated outside map->lock, so
+ * writers never wait for it: a shrink's zeroed, a grow's or a rebuild's
+ * with its buckets unset (invariant 8). It is kept if it is still the size
+ * the next resize needs once it is ready. A spare it replaces, or one no
+ * longer needed, is freed at once: no lookup ever saw it.
  *
  * Context: Process context; may sleep; takes map->spare_lock, and
  * map->lock twice.
@@ -3731,17 +3879,21 @@ VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
 	struct hmap_table *nt = NULL, *unused = NULL;
 	struct mem_cgroup *memcg = NULL;
 	int log2 = -1, ret = 0;
+	bool unset = false;
 
 	mutex_lock(&map->spare_lock);
 	mutex_lock(&map->lock);
 	if (map->spare_requested) {
-		log2 = hmap_spare_log2(map, hmap_deref_locked(map, map->table));
+		struct hmap_table *t = hmap_deref_locked(map, map->table);
+
+		log2 = hmap_spare_log2(map, t);
+		unset = hmap_buckets_set_by_evacuation(t->log2, log2);
 		/* Held by the map until the request is served. */
 		memcg = map->memcg ?: map->spare_memcg;
 	}
 	mutex_unlock(&map->lock);
 	if (log2 >= 0)
-		nt = hmap_table_new(map, log2, memcg);
+		nt = hmap_table_new(map, log2, memcg, unset);
 
 	mutex_lock(&map->lock);
 	if (log2 >= 0 && !nt) {
@@ -3886,7 +4038,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hmap_charge_end(map->memcg, prev);
 	if (!map->cpu)
 		goto free_map;
-	t = hmap_table_alloc(map, map->min_log2);
+	t = hmap_table_alloc(map, map->min_log2, false);
 	if (!t)
 		goto free_memory;
 	RCU_INIT_POINTER(map->table, t);
@@ -4044,6 +4196,16 @@ static void hmap_check_chain(struct hmap *map, struct hmap_table *t,
 	}
 }
 
+/* A spare is never reachable, so it must still be as allocated. */
+static bool hmap_spare_untouched(const struct hmap_table *t)
+{
+	if (t->old || hmap_noverflow(t) ||
+	    memchr_inv(t->evacuated, 0, hmap_nbuckets(t)))
+		return false;
+	return t->buckets_unset ||
+	       !memchr_inv(t->buckets, 0, hmap_buckets_size(t->log2));
+}
+
 /**
  * hmap_check() - verify a map's structure
  * @map: the map.
@@ -4070,7 +4232,8 @@ VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 	t = hmap_deref_locked(map, map->table);
 	old = hmap_deref_locked(map, t->old);
 	for (i = 0; i < hmap_nbuckets(t); i++)
-		hmap_check_chain(map, t, i, &c);
+		if (hmap_bucket_is_set(t, old, i))
+			hmap_check_chain(map, t, i, &c);
 	if (c.overflow != hmap_noverflow(t))
 		hmap_check_fail(&c, "overflow count mismatch", 0);
 	if (!old != !hmap_resizing(map))
@@ -4084,12 +4247,7 @@ VISIBLE_IF_KUNIT int hmap_check(struct hmap *map, char *why, size_t len)
 	}
 	if (c.entries != hmap_count_entries(map))
 		hmap_check_fail(&c, "entry count mismatch", 0);
-	/* A spare is never reachable, so it must still be as allocated. */
-	if (map->spare &&
-	    (map->spare->old || hmap_noverflow(map->spare) ||
-	     memchr_inv(map->spare->buckets, 0,
-			hmap_table_size(map->spare->log2) -
-			offsetof(struct hmap_table, buckets))))
+	if (map->spare && !hmap_spare_untouched(map->spare))
 		hmap_check_fail(&c, "spare array used", 0);
 	hmap_unlock_stripes(map);
 	mutex_unlock(&map->lock);

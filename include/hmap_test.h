@@ -39,6 +39,7 @@ enum hmap_race_point {
 u64 hmap_key_hash(const struct hmap *map, const void *key, u32 key_len);
 bool hmap_alloc_should_fail(const struct hmap *map, size_t size);
 void hmap_race_window(const struct hmap *map, enum hmap_race_point where);
+void hmap_buckets_left_unset(const struct hmap *map, void *buckets, size_t size);
 
 /* Exported to KUnit tests only. */
 void hmap_worker_run(struct hmap *map);

@@ -8,6 +8,7 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/module.h>
+#include <linux/poison.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -410,6 +411,17 @@ void kh_adopt_test(struct kunit *test)
 	current->kunit_test = test;
 }
 
+/*
+ * Fill the buckets a map leaves unset with POISON_FREE, as the user-space
+ * build's allocator fills all such memory: a read of a bucket before it is
+ * set then faults on a slot pointer or fails hmap_check().
+ */
+static void kh_buckets_left_unset_stub(const struct hmap *map, void *buckets,
+				       size_t size)
+{
+	memset(buckets, POISON_FREE, size);
+}
+
 /**
  * kh_create_params() - create a map that is destroyed when the test ends
  * @test: the test.
@@ -424,6 +436,13 @@ struct hmap *kh_create_params(struct kunit *test, const struct hmap_params *p)
 	struct hmap *map;
 	int ret;
 
+	/*
+	 * The arrays the test's threads allocate (the writes' own, up to
+	 * 2^HMAP_INLINE_LOG2 buckets); not the worker's, which runs outside
+	 * the test.
+	 */
+	kunit_activate_static_stub(test, hmap_buckets_left_unset,
+				   kh_buckets_left_unset_stub);
 	map = hmap_create(p);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, map,
 					 "hmap_create(%u, %u, %u, %u, %#x)",

@@ -81,7 +81,8 @@ int hmap_user_audit(struct hmap *map, char *why, size_t len)
 	old = hmap_deref_locked(map, t->old);
 	bytes = t->bytes + (map->spare ? map->spare->bytes : 0);
 	for (i = 0; i < hmap_nbuckets(t); i++)
-		bytes += hmap_user_chain_bytes(map, &t->buckets[i]);
+		if (hmap_bucket_is_set(t, old, i))
+			bytes += hmap_user_chain_bytes(map, &t->buckets[i]);
 	if (old) {
 		bytes += old->bytes;
 		for (i = 0; i < hmap_nbuckets(old); i++)

@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/poison.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <pthread.h>
@@ -30,6 +31,24 @@ static struct {
 static unsigned long hmap_user_failed;
 static long hmap_user_fail_countdown;
 static bool hmap_user_fail_every;
+
+/*
+ * Memory not asked for zeroed comes filled with POISON_FREE, as SLUB's
+ * debug poisoning (slab_debug=P) leaves a reused object: code that reads
+ * what it never wrote sees pointers that fault and tophash bytes that
+ * claim slots, where memory fresh from the C library, often zeroed, would
+ * hide the read. The benchmarks build without it (HMAP_USER_NO_POISON):
+ * they measure what the kernel's allocator costs.
+ */
+static void hmap_user_fill(void *p, size_t size, gfp_t flags)
+{
+	if (flags & __GFP_ZERO)
+		memset(p, 0, size);
+#ifndef HMAP_USER_NO_POISON
+	else
+		memset(p, POISON_FREE, size);
+#endif
+}
 
 static void hmap_user_live_add(long n)
 {
@@ -136,8 +155,7 @@ static void *hmap_user_kmalloc(size_t size, gfp_t flags)
 	if (posix_memalign(&p, size >= SMP_CACHE_BYTES ? SMP_CACHE_BYTES : 16,
 			   size))
 		return NULL;
-	if (flags & __GFP_ZERO)
-		memset(p, 0, size);
+	hmap_user_fill(p, size, flags);
 	hmap_user_live_add(1);
 	return p;
 }
@@ -180,8 +198,7 @@ void *kvmalloc(size_t size, gfp_t flags)
 	}
 	/* Kept from being merged back into calloc() by the compiler. */
 	__asm__ volatile("" : "+r"(p));
-	if (flags & __GFP_ZERO)
-		memset(p, 0, size);
+	hmap_user_fill(p, size, flags);
 	a->addr = p;
 	pthread_mutex_lock(&hmap_user_vm_lock);
 	a->next = hmap_user_vm_areas;
@@ -224,8 +241,7 @@ void *alloc_pages_exact(size_t size, gfp_t flags)
 	/* Exactly @size bytes, so that ASan sees an overrun into the slack. */
 	if (posix_memalign(&p, PAGE_SIZE, size))
 		return NULL;
-	if (flags & __GFP_ZERO)
-		memset(p, 0, size);
+	hmap_user_fill(p, size, flags);
 	hmap_user_live_add(1);
 	return p;
 }

@@ -55,6 +55,7 @@ struct obj {
 	enum obj_state state;
 	uint32_t free_stamp;
 	const char *free_func;
+	bool poisoned;		/* allocated unzeroed: filled with WMM_POISON */
 	bool published;		/* a marked store of a pointer to it was made */
 	uint32_t init_stamp;	/* the first such store */
 	struct wmm_site pub_site;
@@ -64,6 +65,9 @@ struct obj {
 
 /* One load by R in the current run, for the trace. */
 #define TRACE_CANDS	4
+
+/* What wmm_alloc() fills memory not asked for zeroed with. */
+#define WMM_POISON	0xa5
 struct trace_rec {
 	struct wmm_site site;
 	const void *addr;
@@ -153,6 +157,21 @@ static struct obj *find_obj(uintptr_t a)
 	return NULL;
 }
 
+/*
+ * Whether @val, loaded by R from object @o with no store of W's behind it
+ * (never stored, or the value the allocation left), is the poison of
+ * unzeroed memory: R read what nothing initialised.
+ */
+static bool reads_poison(const struct obj *o, uint64_t val, size_t size)
+{
+	uint64_t poison;
+
+	if (!o || !o->poisoned)
+		return false;
+	memset(&poison, WMM_POISON, sizeof(poison));
+	return !memcmp(&val, &poison, size);
+}
+
 void *wmm_alloc(size_t size, bool zero, const char *func)
 {
 	void *p = malloc(size ? size : 1);
@@ -161,7 +180,7 @@ void *wmm_alloc(size_t size, bool zero, const char *func)
 	if (!p)
 		return NULL;
 	/* kmalloc() memory is not zeroed: make reading it before init show. */
-	memset(p, zero ? 0 : 0xa5, size);
+	memset(p, zero ? 0 : WMM_POISON, size);
 	if (S.nobjs == S.capobjs) {
 		S.capobjs = S.capobjs ? 2 * S.capobjs : 256;
 		S.objs = realloc(S.objs, S.capobjs * sizeof(*S.objs));
@@ -170,7 +189,7 @@ void *wmm_alloc(size_t size, bool zero, const char *func)
 	}
 	o = &S.objs[S.nobjs++];
 	*o = (struct obj){ .base = (uintptr_t)p, .size = size ? size : 1,
-			   .id = ++S.next_id, .func = func };
+			   .id = ++S.next_id, .func = func, .poisoned = !zero };
 	return p;
 }
 
@@ -492,6 +511,12 @@ void wmm_load(const void *addr, size_t size, void *out, enum wmm_kind kind,
 				tr->cand_carries[i] = c->carries;
 			}
 		}
+	}
+	if ((!e || !e->stamp) && reads_poison(o, val, size)) {
+		wmm_fail("reader reads %s uninitialised (%s:%d)",
+			 (wmm_name_addr(addr, name, sizeof(name)), name), site->func,
+			 site->line);
+		val = 0;	/* and goes on safely to the end of its run */
 	}
 	if (tr)
 		tr->val = val;

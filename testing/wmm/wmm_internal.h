@@ -138,5 +138,8 @@ extern bool wmm_alloc_fail;
 } while (0)
 #define WMM_STUB_hmap_race_window(map, where)				\
 	do { (void)(map); (void)(where); } while (0)
+/* Unset buckets are left as wmm_alloc() poisoned them. */
+#define WMM_STUB_hmap_buckets_left_unset(map, buckets, size)		\
+	do { (void)(map); (void)(buckets); (void)(size); } while (0)
 
 #endif /* WMM_INTERNAL_H */
