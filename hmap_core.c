@@ -62,17 +62,19 @@
  *     held (hmap_lock_stripes()). So a writer holding a stripe sees the
  *     arrays and whether a resize is in flight stay as they are until it
  *     lets go, and sees every change made to its chains before.
- *  8. No one reads a bucket before it is set. A grow's or a rebuild's new
- *     array comes from the allocator with only its header and evacuated
- *     flags zeroed; the evacuation of old chain i sets the new buckets it
- *     fills (i, and i + 2^oldB in a grow) before the release store of its
- *     flag (hmap_set_dest_buckets()), so the bucket is set by the time any
- *     reader of invariant 1 is sent there, and a writer evacuates its
- *     key's chain before it touches the new one. What walks a whole array
- *     (a clear in place, a free, a check) skips a bucket whose old chain
- *     was not evacuated (hmap_bucket_is_set()). A shrink merges two old
- *     chains into one new bucket, and a dump visits it before either is
- *     evacuated: its array comes zeroed.
+ *  8. No one reads a bucket before it is set. A grow's new array, and a
+ *     rebuild's that a write allocates itself, come from the allocator
+ *     with only their header and evacuated flags zeroed
+ *     (t->buckets_unset); the evacuation of old chain i sets the new
+ *     buckets it fills (i, and i + 2^oldB in a grow) before the release
+ *     store of its flag (hmap_set_dest_buckets()), so a bucket is set by
+ *     the time any reader of invariant 1 is sent there, and a writer
+ *     evacuates its key's chain before it touches the new one. What walks
+ *     a whole array (a clear in place, a free, a check) skips a bucket
+ *     whose old chain is not evacuated (hmap_bucket_is_set()). A shrink
+ *     merges two old chains into one new bucket, which a dump visits
+ *     before either is evacuated: its array comes zeroed, as does a
+ *     rebuild's spare, which could outlive a grow and meet a shrink.
  *
  * Writers. A write locks the chains it changes with one of
  * HMAP_WRITE_STRIPES spinlocks, chosen by the low bits of the chain's
@@ -2242,8 +2244,8 @@ static void hmap_request_spare(struct hmap *map, const struct hmap_table *t)
  * The array a resize into 2^@log2 buckets uses: the spare when it has that
  * size; else a small one allocated here; else NULL, and the resize waits
  * for the worker to prepare one (the write goes on at a load over the
- * threshold, see "Arrays" in the top comment). A grow's or a rebuild's
- * array comes with its buckets unset (invariant 8); a shrink's zeroed.
+ * threshold, see "Arrays" in the top comment). A grow's array, and a
+ * rebuild's allocated here, come with their buckets unset (invariant 8).
  */
 static struct hmap_table *hmap_take_array(struct hmap *map,
 					  unsigned int log2)
@@ -2254,13 +2256,14 @@ static struct hmap_table *hmap_take_array(struct hmap *map,
 
 	if (t && t->log2 == log2) {
 		hmap_set_spare(map, NULL);
-		if (!t->buckets_unset || unset)
-			return t;
 		/*
-		 * Prepared for a rebuild, and the array grew since (writes
-		 * allocating it, the worker off): a shrink into it would need
-		 * it zeroed, which no write does (invariant 4).
+		 * An unset spare is a grow's (hmap_install_spare()), and the
+		 * array never grows past a spare without taking it: no shrink
+		 * or rebuild meets one. Should one, it would need the spare
+		 * zeroed, which no write does (invariant 4): dropped.
 		 */
+		if (!WARN_ON_ONCE(t->buckets_unset && !unset))
+			return t;
 		hmap_memory_sub(map, t->bytes);
 		hmap_array_free(t);
 	}
@@ -3843,14 +3846,18 @@ VISIBLE_IF_KUNIT void hmap_worker_run(struct hmap *map)
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_worker_run);
 
-/* Install @nt as the spare if it is still the one needed; return the loser. */
+/*
+ * Install @nt as the spare if it is still the one needed (and, unset, for
+ * a grow: hmap_take_array()); return the loser.
+ */
 static struct hmap_table *hmap_install_spare(struct hmap *map,
 					     struct hmap_table *nt)
 {
 	struct hmap_table *t = hmap_deref_locked(map, map->table);
 	struct hmap_table *stale = map->spare;
 
-	if (hmap_spare_log2(map, t) != (int)nt->log2)
+	if (hmap_spare_log2(map, t) != (int)nt->log2 ||
+	    (nt->buckets_unset && nt->log2 <= t->log2))
 		return nt;
 	hmap_set_spare(map, nt);
 	hmap_memory_add(map, nt->bytes);
@@ -3864,8 +3871,8 @@ static struct hmap_table *hmap_install_spare(struct hmap *map,
  * @map: the map.
  *
  * The worker's first job. The array is allocated outside map->lock, so
- * writers never wait for it: a shrink's zeroed, a grow's or a rebuild's
- * with its buckets unset (invariant 8). It is kept if it is still the size
+ * writers never wait for it: a grow's with its buckets unset (invariant
+ * 8), a shrink's or a rebuild's zeroed. It is kept if it is still the size
  * the next resize needs once it is ready. A spare it replaces, or one no
  * longer needed, is freed at once: no lookup ever saw it.
  *
@@ -3887,7 +3894,8 @@ VISIBLE_IF_KUNIT int hmap_prepare_spare(struct hmap *map)
 		struct hmap_table *t = hmap_deref_locked(map, map->table);
 
 		log2 = hmap_spare_log2(map, t);
-		unset = hmap_buckets_set_by_evacuation(t->log2, log2);
+		/* A grow's only: a rebuild's spare could outlive a grow. */
+		unset = log2 > (int)t->log2;
 		/* Held by the map until the request is served. */
 		memcg = map->memcg ?: map->spare_memcg;
 	}
