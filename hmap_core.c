@@ -354,7 +354,8 @@ struct hmap_overflow {
  * @pages: allocated by alloc_pages_exact() (hmap_array_alloc()).
  * @buckets_unset: the buckets were left as the allocator gave them (an
  *	array for a grow or a rebuild): each is set when the old chain that
- *	evacuates into it is (invariant 8); meaningful while @old is set.
+ *	evacuates into it is (invariant 8); meaningful while this is the new
+ *	array of a resize in flight (@old set).
  * @fast_count_min: the fewest entries at which an insert into this array
  *	has no shrink near (hmap_table_set_fast_range()).
  * @fast_count_end: the fewest entries at which an insert has a grow near.
@@ -484,8 +485,9 @@ struct hmap_cpu {
  * @spare_requested: a write asked the worker for a spare array, and the
  *	worker has not yet provided it.
  * @spare_log2: @spare's B, -1 without one; read without @lock.
- * @spare: a zeroed array for the next resize, which no lookup can reach;
- *	NULL when none was prepared.
+ * @spare: an array for the next resize, which no lookup can reach (a
+ *	grow's with its buckets unset, invariant 8; others zeroed); NULL
+ *	when none was prepared.
  * @memcg: the memory cgroup every allocation is charged to, or NULL.
  * @spare_memcg: without @memcg, the cgroup of the write that asked for the
  *	spare (a reference), which the worker's allocation is charged to.
@@ -1973,7 +1975,8 @@ static unsigned int hmap_evacuate_plan(struct hmap *map, struct hmap_table *t,
  * bytes, overflow link and slot pointers, the fields lookups read (a split
  * byte is read only for a used slot). Marked as the stores lookups pair
  * with are, though none reads @b yet: the release store of the evacuated
- * flag that vouches for @b comes after (hmap_evacuate_move()).
+ * flag that vouches for @b comes after (hmap_evacuate_move()). The tophash
+ * bytes one by one, as every other store of them.
  */
 static void hmap_bucket_set_empty(struct hmap_bucket *b)
 {
@@ -2260,12 +2263,12 @@ static struct hmap_table *hmap_take_array(struct hmap *map,
 		 * An unset spare is a grow's (hmap_install_spare()), and the
 		 * array never grows past a spare without taking it: no shrink
 		 * or rebuild meets one. Should one, it would need the spare
-		 * zeroed, which no write does (invariant 4): dropped.
+		 * zeroed, which no write does (invariant 4): it is handed to
+		 * RCU to free, as an old array is.
 		 */
 		if (!WARN_ON_ONCE(t->buckets_unset && !unset))
 			return t;
-		hmap_memory_sub(map, t->bytes);
-		hmap_array_free(t);
+		hmap_table_retire(map, t);
 	}
 	if (log2 <= HMAP_INLINE_LOG2 || !hmap_spares_used(map))
 		return hmap_table_alloc(map, log2, unset);
