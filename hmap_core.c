@@ -3174,9 +3174,10 @@ static size_t hmap_chain_free(struct hmap_bucket *head,
 /*
  * Free an array, the one it is evacuating, and every entry in them. Only for
  * arrays no lookup can reach any more. Evacuated old chains own nothing:
- * their entries moved, their overflow buckets went to kfree_rcu(). A map of
- * millions of entries takes a while: yield between chains. Return the bytes
- * freed, as hmap_memory_add() counted them.
+ * their entries moved, their overflow buckets went to kfree_rcu(); nor do
+ * unset buckets of the new one (invariant 8). A map of millions of entries
+ * takes a while: yield between chains. Return the bytes freed, as
+ * hmap_memory_add() counted them.
  */
 static size_t hmap_tables_free(struct hmap_table *t)
 {
@@ -3225,8 +3226,7 @@ static void hmap_chain_clear(struct hmap *map, struct hmap_bucket *head,
 		n = 0;
 		spin_lock(stripe);
 		b = !evacuated || !!*evacuated == new_chain ? head : NULL;
-		for (; b && !n;
-		     b = hmap_deref(map, b->overflow))
+		for (; b && !n; b = hmap_deref(map, b->overflow))
 			for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 				if (hmap_slot_used(b->tophash[i]))
 					removed[n++] = hmap_slot_clear(map, head,
