@@ -68,6 +68,7 @@ struct obj {
 
 /* What wmm_alloc() fills memory not asked for zeroed with. */
 #define WMM_POISON	0xa5
+
 struct trace_rec {
 	struct wmm_site site;
 	const void *addr;
@@ -513,9 +514,9 @@ void wmm_load(const void *addr, size_t size, void *out, enum wmm_kind kind,
 		}
 	}
 	if ((!e || !e->stamp) && reads_poison(o, val, size)) {
-		wmm_fail("reader reads %s uninitialised (%s:%d)",
-			 (wmm_name_addr(addr, name, sizeof(name)), name), site->func,
-			 site->line);
+		wmm_name_addr(addr, name, sizeof(name));
+		wmm_fail("reader reads %s uninitialised (%s:%d)", name,
+			 site->func, site->line);
 		val = 0;	/* and goes on safely to the end of its run */
 	}
 	if (tr)
