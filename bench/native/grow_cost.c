@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mallopt(M_MXFAST, 0);
-	map = bench_hmap_create(n, 8, 8);
+	map = bench_hmap_create(n, 8, 8, 0);
 	if (!map)
 		return 1;
 	hmap_user_lock_stat_enable(true);

@@ -381,10 +381,18 @@ static void run_peer(const Options &o)
 	 * "_2w" divide by the process's CPU time instead (every thread's:
 	 * a map's resize worker, RCU callbacks): a fill that keeps more than
 	 * one CPU busy with one writer has less left for a second.
+	 * "writers_presized" fills maps created for N keys instead, so that
+	 * no resize runs: the write path alone, on one CPU per writer.
 	 */
-	if (Peer::concurrent && wanted(o, "writers")) {
+	for (bool presized : { false, true }) {
+		const char *wl = presized ? "writers_presized" : "writers";
+		const char *row = presized ? "insert_parallel_presized"
+					   : "insert_parallel";
+
+		if (!Peer::concurrent || !wanted(o, wl))
+			continue;
 		auto fill = [&](unsigned nthreads) {
-			Peer *pm = new Peer(o.ksize, o.vsize, n);
+			Peer *pm = new Peer(o.ksize, o.vsize, n, presized ? n : 0);
 			auto part = [&](uint64_t from, uint64_t to) {
 				Peer::thread_online();
 				V v;
@@ -414,11 +422,11 @@ static void run_peer(const Options &o)
 			one.add(n, fill(1));
 			two.add(n, fill(2));
 		}
-		emit("insert_parallel", "ops_per_s_1w", median(one.wall), "ops/s");
-		emit("insert_parallel", "ops_per_s_2w", median(two.wall), "ops/s");
-		emit("insert_parallel", "ops_per_cpu_s_1w", median(one.cpu),
+		emit(row, "ops_per_s_1w", median(one.wall), "ops/s");
+		emit(row, "ops_per_s_2w", median(two.wall), "ops/s");
+		emit(row, "ops_per_cpu_s_1w", median(one.cpu),
 		     "ops/s");
-		emit("insert_parallel", "ops_per_cpu_s_2w", median(two.cpu),
+		emit(row, "ops_per_cpu_s_2w", median(two.cpu),
 		     "ops/s");
 	}
 
@@ -509,7 +517,8 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-k KSIZE 8|16|32] [-v VSIZE 8|64] [-n N] [-r REPS]\n"
 		"          [-o MIN_OPS] [-s SECS] [-d SERIES_DIR] [-w WORKLOADS]\n"
-		"WORKLOADS: comma-separated of lookup,mixed,concurrent,delete,latency\n",
+		"WORKLOADS: comma-separated of lookup,mixed,concurrent,writers,\n"
+		"           writers_presized,delete,latency\n",
 		argv0);
 	exit(2);
 }

@@ -43,13 +43,13 @@ _Static_assert(HMAP_PUT_NOEXIST == BENCH_HMAP_NOEXIST, "HMAP_PUT_NOEXIST");
 _Static_assert(HMAP_PUT_ANY == BENCH_HMAP_ANY, "HMAP_PUT_ANY");
 
 struct hmap *bench_hmap_create(uint32_t max_entries, uint32_t ksize,
-			       uint32_t vsize)
+			       uint32_t vsize, uint32_t size_hint)
 {
 	struct hmap_params p = {
 		.max_entries = max_entries,
 		.max_key_size = ksize,
 		.max_value_size = vsize,
-		.size_hint = 0,		/* grows from empty, as the peers do */
+		.size_hint = size_hint,
 	};
 	const char *worker = getenv("HMAP_WORKER");
 	struct hmap *map;

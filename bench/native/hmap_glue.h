@@ -23,8 +23,9 @@ struct bench_hmap_stats {
 	uint64_t evacuated_by_worker;
 };
 
+/* @size_hint: 0 grows from empty, as the peers do; n presizes for n keys. */
 struct hmap *bench_hmap_create(uint32_t max_entries, uint32_t ksize,
-			       uint32_t vsize);
+			       uint32_t vsize, uint32_t size_hint);
 /* Wait until no resize is in flight, then for RCU callbacks; the ms waited. */
 double bench_hmap_settle(struct hmap *map);
 void bench_hmap_stats(struct hmap *map, struct bench_hmap_stats *out);

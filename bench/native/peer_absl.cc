@@ -33,7 +33,7 @@ public:
 	static constexpr const char *name = "absl_flat_hash_map";
 	static constexpr bool concurrent = false;
 
-	AbslPeer(unsigned, unsigned, uint64_t) {}
+	AbslPeer(unsigned, unsigned, uint64_t, uint64_t = 0) {}
 	bool insert(const Words<KW> &k, const Words<VW> &v)
 	{
 		return m_.emplace(key(k), val(v)).second;

@@ -6,7 +6,8 @@
  * delayed-work thread). It is
  * called through its API as kernel users call it: insert is
  * hmap_insert(HMAP_NOEXIST), update hmap_insert(HMAP_ANY), a lookup
- * copies the value out. No size hint: it grows from empty like the peers.
+ * copies the value out. No size hint (it grows from empty like the peers)
+ * but in the presized writers workload.
  *
  * The stand-ins keep the checks testing/ wants (PROVE_RCU-like
  * rcu_dereference_check(), lock owner tracking, allocation counting,
@@ -34,9 +35,11 @@ public:
 	static constexpr const char *name = "hmap";
 	static constexpr bool concurrent = true;
 
-	HmapPeer(unsigned ksize, unsigned vsize, uint64_t max_entries)
+	HmapPeer(unsigned ksize, unsigned vsize, uint64_t max_entries,
+		 uint64_t presize = 0)
 	{
-		m_ = bench_hmap_create((uint32_t)max_entries, ksize, vsize);
+		m_ = bench_hmap_create((uint32_t)max_entries, ksize, vsize,
+				       (uint32_t)presize);
 		if (!m_)
 			bench_die(name, "hmap_create failed");
 	}

@@ -2,8 +2,9 @@
 /*
  * liburcu's cds_lfht (Debian liburcu-dev), the way its own examples use it:
  * the default RCU flavor (urcu-memb), CDS_LFHT_AUTO_RESIZE |
- * CDS_LFHT_ACCOUNTING, initial and minimum size 1, no maximum (so its
- * bucket arrays come from calloc() and show in the heap delta). A node is
+ * CDS_LFHT_ACCOUNTING, initial and minimum size 1 (initial size a bucket
+ * per key in the presized writers workload), no maximum (so its bucket
+ * arrays come from calloc() and show in the heap delta). A node is
  * { cds_lfht_node, key, value, rcu_head } from malloc(), freed with
  * call_rcu(); the hash is bench_hash_words(). Insert is
  * cds_lfht_add_unique(), update cds_lfht_add_replace(), delete
@@ -107,16 +108,22 @@ public:
 	static constexpr const char *name = "cds_lfht";
 	static constexpr bool concurrent = true;
 
-	LfhtPeer(unsigned, unsigned, uint64_t max_entries)
+	/* @presize: a first size of a bucket per key (a power of 2). */
+	LfhtPeer(unsigned, unsigned, uint64_t max_entries, uint64_t presize = 0)
 		: max_entries_(max_entries)
 	{
-		ht_ = cds_lfht_new(1, 1, 0,
+		long init = 1;
+
+		while ((uint64_t)init < presize)
+			init <<= 1;
+		ht_ = cds_lfht_new(init, 1, 0,
 				   CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				   NULL);
 		if (!ht_)
 			bench_die(name, "cds_lfht_new failed");
 		const long *f = (const long *)ht_;
-		if ((unsigned long)f[0] == 1UL << 63 && f[11] == 1 && f[16] == 1 &&
+		if ((unsigned long)f[0] == 1UL << 63 && f[11] == init &&
+		    f[16] == init &&
 		    (int)f[12] == 0 &&
 		    (int)((unsigned long)f[12] >> 32) ==
 			    (CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING))

@@ -42,7 +42,7 @@ public:
 	static constexpr const char *name = "std_unordered_map";
 	static constexpr bool concurrent = false;
 
-	StdPeer(unsigned, unsigned, uint64_t) {}
+	StdPeer(unsigned, unsigned, uint64_t, uint64_t = 0) {}
 	bool insert(const Words<KW> &k, const Words<VW> &v)
 	{
 		return m_.emplace(key(k), val(v)).second;

@@ -354,19 +354,21 @@ def main():
                 md.append(f"| {label} | " + " | ".join(
                     fmt(d.get((p, k, v, n, "concurrent_2r1w", metric)), "rate")
                     for p in peers) + " |")
-            for metric, label in (("ops_per_s_1w", "insert 0→N, 1 writer, ops/s"),
-                                  ("ops_per_s_2w", "insert 0→N, 2 writers, ops/s"),
-                                  ("ops_per_cpu_s_1w", "insert 0→N, 1 writer, ops/CPU-s"),
-                                  ("ops_per_cpu_s_2w", "insert 0→N, 2 writers, ops/CPU-s")):
-                md.append(f"| {label} | " + " | ".join(
-                    fmt(d.get((p, k, v, n, "insert_parallel", metric)), "rate")
-                    for p in peers) + " |")
-            gains = []
-            for p in peers:
-                a = d.get((p, k, v, n, "insert_parallel", "ops_per_s_2w"))
-                b = d.get((p, k, v, n, "insert_parallel", "ops_per_s_1w"))
-                gains.append(f"{a / b:.2f}" if a and b else "—")
-            md.append("| 2 writers ÷ 1 writer | " + " | ".join(gains) + " |")
+            for wl, fill in (("insert_parallel", "insert 0→N"),
+                             ("insert_parallel_presized", "presized insert 0→N")):
+                for metric, label in (("ops_per_s_1w", "1 writer, ops/s"),
+                                      ("ops_per_s_2w", "2 writers, ops/s"),
+                                      ("ops_per_cpu_s_1w", "1 writer, ops/CPU-s"),
+                                      ("ops_per_cpu_s_2w", "2 writers, ops/CPU-s")):
+                    md.append(f"| {fill}, {label} | " + " | ".join(
+                        fmt(d.get((p, k, v, n, wl, metric)), "rate")
+                        for p in peers) + " |")
+                gains = []
+                for p in peers:
+                    a = d.get((p, k, v, n, wl, "ops_per_s_2w"))
+                    b = d.get((p, k, v, n, wl, "ops_per_s_1w"))
+                    gains.append(f"{a / b:.2f}" if a and b else "—")
+                md.append(f"| {fill}, 2 writers ÷ 1 writer | " + " | ".join(gains) + " |")
             md.append("")
             h = {m: d.get(("hmap", k, v, n, w, m)) for w, m in (
                 ("stats", "log2_buckets"), ("stats", "overflow_buckets"),
@@ -472,7 +474,9 @@ def main():
         "wall time); their ratio is what a second writer gains. Per CPU-second "
         "the same fills count the CPU time of the whole process: hmap's worker "
         "evacuates beside a single writer, so one writer's fill already keeps "
-        "more than one CPU busy.\n"
+        "more than one CPU busy. The presized fills do the same into maps "
+        "created for N keys (hmap's size hint, cds_lfht's initial size), where "
+        "no resize runs and one writer keeps one CPU busy.\n"
         "- The concurrent phase runs 3 threads (2 readers, 1 writer) on the 2 "
         "CPUs. hmap's stand-in RCU runs freed entries' callbacks on a thread of "
         "its own, after a synchronize_rcu() that waits for the readers, every "
