@@ -825,9 +825,12 @@ static inline unsigned long hmap_noverflow(const struct hmap_table *t)
  * which the copy in the high half makes bits 24..31, so the two stay
  * independent at every size. Keys whose 32-bit hashes are equal (about
  * n^2 / 2^33 pairs among n keys) cost a lookup one more key compare, and a
- * dump hands them over together (see hmap_dump()).
+ * dump hands them over together (see hmap_dump()). Inline in every caller:
+ * the operations compute it here rather than through the stub point
+ * hmap_key_hash() (see hmap_hash_key()).
  */
-static u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
+static __always_inline u64 hmap_hash(const struct hmap *map,
+				     const void *key, u32 key_len)
 {
 	u64 lo, hi;
 	u32 h;
@@ -929,6 +932,34 @@ VISIBLE_IF_KUNIT void hmap_buckets_left_unset(const struct hmap *map,
 	KUNIT_STATIC_STUB_REDIRECT(hmap_buckets_left_unset, map, buckets, size);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_buckets_left_unset);
+
+/*
+ * The stub points on the paths of inserts, lookups, removals and
+ * evacuations: called only while a test may redirect them
+ * (hmap_stub_may_redirect()), else their own bodies inline, so that in a
+ * kernel built with KUnit, where a stub point is a function of its own,
+ * those paths make no call to one outside tests.
+ */
+static __always_inline u64 hmap_hash_key(const struct hmap *map,
+					 const void *key, u32 key_len)
+{
+	if (hmap_stub_may_redirect())
+		return hmap_key_hash(map, key, key_len);
+	return hmap_hash(map, key, key_len);
+}
+
+static __always_inline bool hmap_alloc_refused(const struct hmap *map,
+					       size_t size)
+{
+	return hmap_stub_may_redirect() && hmap_alloc_should_fail(map, size);
+}
+
+static __always_inline void hmap_race_point(const struct hmap *map,
+					    enum hmap_race_point where)
+{
+	if (hmap_stub_may_redirect())
+		hmap_race_window(map, where);
+}
 
 static inline u8 hmap_tophash(u64 hash)
 {
@@ -1220,7 +1251,7 @@ static struct hmap_table *hmap_table_new(const struct hmap *map,
 	struct hmap_table *t;
 	bool pages;
 
-	if (hmap_alloc_should_fail(map, size))
+	if (hmap_alloc_refused(map, size))
 		return NULL;
 	prev = hmap_charge_begin(memcg);
 	t = hmap_array_alloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
@@ -1264,7 +1295,7 @@ static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 		call_rcu(&t->rcu, hmap_array_free_rcu);
 	else
 		kvfree_rcu(t, rcu);
-	hmap_race_window(map, HMAP_RACE_RETIRE);
+	hmap_race_point(map, HMAP_RACE_RETIRE);
 }
 
 static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
@@ -1272,7 +1303,7 @@ static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
 	struct hmap_overflow *ov;
 	struct mem_cgroup *prev;
 
-	if (hmap_alloc_should_fail(map, sizeof(*ov)))
+	if (hmap_alloc_refused(map, sizeof(*ov)))
 		return NULL;
 	prev = hmap_charge_begin(map->memcg);
 	ov = kzalloc(sizeof(*ov), GFP_KERNEL_ACCOUNT);
@@ -1303,7 +1334,7 @@ static struct hmap_entry *hmap_entry_alloc(struct hmap *map, u64 hash,
 	struct mem_cgroup *prev;
 	struct hmap_entry *e;
 
-	if (hmap_alloc_should_fail(map, size))
+	if (hmap_alloc_refused(map, size))
 		return NULL;
 	prev = hmap_charge_begin(map->memcg);
 	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
@@ -2027,7 +2058,7 @@ static void hmap_evacuate_move(struct hmap *map, struct hmap_table *t,
 			moved[d]++;
 		}
 	}
-	hmap_race_window(map, HMAP_RACE_EVACUATE);
+	hmap_race_point(map, HMAP_RACE_EVACUATE);
 	/*
 	 * Release: a lookup that reads the flag set sees the entries in
 	 * their new chains. Pairs with smp_load_acquire() in hmap_key_chain().
@@ -2783,7 +2814,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		return -EINVAL;
 	if (value_len > map->max_value_size)
 		return -EMSGSIZE;
-	hash = hmap_key_hash(map, key, key_len);
+	hash = hmap_hash_key(map, key, key_len);
 	/*
 	 * The stripe's line was likely last written by another CPU: load it
 	 * while the entry is allocated. A hint: the stripe may yet differ.
@@ -2854,11 +2885,11 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len, void *value,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	hash = hmap_key_hash(map, key, key_len);
+	hash = hmap_hash_key(map, key, key_len);
 
 	rcu_read_lock();
 	head = hmap_key_chain(map, rcu_dereference(map->table), hash);
-	hmap_race_window(map, HMAP_RACE_LOOKUP);
+	hmap_race_point(map, HMAP_RACE_LOOKUP);
 	e = hmap_chain_find(map, head, hash, key, key_len, NULL, NULL);
 	ret = e ? hmap_copy_value(e, value, value_len) : -ENOENT;
 	rcu_read_unlock();
@@ -3029,7 +3060,7 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	r.hash = hmap_key_hash(map, key, key_len);
+	r.hash = hmap_hash_key(map, key, key_len);
 
 	for (;;) {
 		ret = hmap_remove_fast(map, &r);
@@ -3793,7 +3824,7 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 			hmap_unclaim_chain(map, ob);
 			return true;
 		}
-		hmap_race_window(map, HMAP_RACE_WORKER_STEP);
+		hmap_race_point(map, HMAP_RACE_WORKER_STEP);
 	}
 	return !hmap_resizing(map);
 }

@@ -61,9 +61,24 @@
 #include <kunit/visibility.h>
 #ifdef HMAP_HAVE_STATIC_STUB
 #include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #else
 #define KUNIT_STATIC_STUB_REDIRECT(real_fn_name, args...) \
 	((void)(real_fn_name))
+#endif
+
+/*
+ * Whether a static stub may redirect a call made now: the test
+ * KUNIT_STATIC_STUB_REDIRECT() itself makes first, a KUnit test running in
+ * this task (behind KUnit's static key, off while no test runs; constant
+ * false without CONFIG_KUNIT). The hot paths ask it before they call a
+ * stub point, which a kernel built with KUnit cannot inline (tests find it
+ * by its address).
+ */
+#ifdef HMAP_HAVE_STATIC_STUB
+#define hmap_stub_may_redirect()	(!!kunit_get_current_test())
+#else
+#define hmap_stub_may_redirect()	false
 #endif
 
 #include "hmap_test.h"

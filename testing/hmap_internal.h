@@ -43,7 +43,8 @@
  *   BUILD_BUG_ON                    abort; _Static_assert
  *   min/max, struct_size, size_add, as the kernel's (linux/minmax.h,
  *   ERR_PTR, container_of, ...      overflow.h, err.h, container_of.h)
- *   KUNIT_STATIC_STUB_REDIRECT      a redirect table (lib/stub.c)
+ *   KUNIT_STATIC_STUB_REDIRECT,     a redirect table (lib/stub.c), and
+ *   hmap_stub_may_redirect()        whether it holds any replacement
  *   VISIBLE_IF_KUNIT, EXPORT_*      CONFIG_KUNIT is on: hooks are global
  *   trace_hmap_*()                  the real include/hmap_trace.h through a
  *                                   user-space TRACE_EVENT() (lib/trace.c)
@@ -95,6 +96,10 @@
 
 #include <kunit/visibility.h>
 #include <kunit/static_stub.h>
+
+/* As the kernel's: the redirect's own first test (kunit/static_stub.h). */
+#define hmap_stub_may_redirect() \
+	__atomic_load_n(&hmap_user_stubs_active, __ATOMIC_RELAXED)
 
 #include "hmap_test.h"
 #include "hmap_trace.h"

@@ -121,6 +121,9 @@ static inline struct task_struct *wmm_current(void)
 #define VISIBLE_IF_KUNIT
 #define EXPORT_SYMBOL_IF_KUNIT(sym)	extern int wmm_export_##sym##_unused
 #define KUNIT_STATIC_STUB_REDIRECT(fn, args...)	WMM_STUB_##fn(args)
+/* The hooks below are always consulted. */
+#undef hmap_stub_may_redirect
+#define hmap_stub_may_redirect()	true
 
 extern uint64_t (*wmm_hash_hook)(const void *key, uint32_t key_len);
 extern bool wmm_alloc_fail;
