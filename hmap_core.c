@@ -827,7 +827,7 @@ static inline unsigned long hmap_noverflow(const struct hmap_table *t)
  * n^2 / 2^33 pairs among n keys) cost a lookup one more key compare, and a
  * dump hands them over together (see hmap_dump()). Inline in every caller:
  * the operations compute it here rather than through the stub point
- * hmap_key_hash() (see hmap_hash_key()).
+ * hmap_key_hash() (see hmap_op_hash()).
  */
 static __always_inline u64 hmap_hash(const struct hmap *map,
 				     const void *key, u32 key_len)
@@ -940,8 +940,8 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_buckets_left_unset);
  * kernel built with KUnit, where a stub point is a function of its own,
  * those paths make no call to one outside tests.
  */
-static __always_inline u64 hmap_hash_key(const struct hmap *map,
-					 const void *key, u32 key_len)
+static __always_inline u64 hmap_op_hash(const struct hmap *map,
+					const void *key, u32 key_len)
 {
 	if (hmap_stub_may_redirect())
 		return hmap_key_hash(map, key, key_len);
@@ -954,8 +954,8 @@ static __always_inline bool hmap_alloc_refused(const struct hmap *map,
 	return hmap_stub_may_redirect() && hmap_alloc_should_fail(map, size);
 }
 
-static __always_inline void hmap_race_point(const struct hmap *map,
-					    enum hmap_race_point where)
+static __always_inline void hmap_race_at(const struct hmap *map,
+					 enum hmap_race_point where)
 {
 	if (hmap_stub_may_redirect())
 		hmap_race_window(map, where);
@@ -1295,7 +1295,7 @@ static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 		call_rcu(&t->rcu, hmap_array_free_rcu);
 	else
 		kvfree_rcu(t, rcu);
-	hmap_race_point(map, HMAP_RACE_RETIRE);
+	hmap_race_at(map, HMAP_RACE_RETIRE);
 }
 
 static struct hmap_overflow *hmap_overflow_alloc(struct hmap *map)
@@ -2058,7 +2058,7 @@ static void hmap_evacuate_move(struct hmap *map, struct hmap_table *t,
 			moved[d]++;
 		}
 	}
-	hmap_race_point(map, HMAP_RACE_EVACUATE);
+	hmap_race_at(map, HMAP_RACE_EVACUATE);
 	/*
 	 * Release: a lookup that reads the flag set sees the entries in
 	 * their new chains. Pairs with smp_load_acquire() in hmap_key_chain().
@@ -2814,7 +2814,7 @@ int hmap_insert(struct hmap *map, const void *key, u32 key_len,
 		return -EINVAL;
 	if (value_len > map->max_value_size)
 		return -EMSGSIZE;
-	hash = hmap_hash_key(map, key, key_len);
+	hash = hmap_op_hash(map, key, key_len);
 	/*
 	 * The stripe's line was likely last written by another CPU: load it
 	 * while the entry is allocated. A hint: the stripe may yet differ.
@@ -2885,11 +2885,11 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len, void *value,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	hash = hmap_hash_key(map, key, key_len);
+	hash = hmap_op_hash(map, key, key_len);
 
 	rcu_read_lock();
 	head = hmap_key_chain(map, rcu_dereference(map->table), hash);
-	hmap_race_point(map, HMAP_RACE_LOOKUP);
+	hmap_race_at(map, HMAP_RACE_LOOKUP);
 	e = hmap_chain_find(map, head, hash, key, key_len, NULL, NULL);
 	ret = e ? hmap_copy_value(e, value, value_len) : -ENOENT;
 	rcu_read_unlock();
@@ -3060,7 +3060,7 @@ static int hmap_remove(struct hmap *map, const void *key, u32 key_len,
 	ret = hmap_check_key(map, key_len);
 	if (ret)
 		return ret;
-	r.hash = hmap_hash_key(map, key, key_len);
+	r.hash = hmap_op_hash(map, key, key_len);
 
 	for (;;) {
 		ret = hmap_remove_fast(map, &r);
@@ -3824,7 +3824,7 @@ static bool hmap_worker_chunk(struct hmap *map, int *err)
 			hmap_unclaim_chain(map, ob);
 			return true;
 		}
-		hmap_race_point(map, HMAP_RACE_WORKER_STEP);
+		hmap_race_at(map, HMAP_RACE_WORKER_STEP);
 	}
 	return !hmap_resizing(map);
 }
