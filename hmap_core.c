@@ -43,9 +43,13 @@
  *     publishes a new entry with rcu_assign_pointer() and frees the old one
  *     with kfree_rcu_mightsleep().
  *  4. A write does bounded resize work: at most 2 old bucket chains plus a
- *     scan of at most HMAP_EVACUATE_SKIP evacuated flags, and it allocates,
- *     zeroes or frees no bucket array larger than 2^HMAP_INLINE_LOG2
- *     buckets (see "Arrays" below).
+ *     scan of at most HMAP_EVACUATE_SKIP evacuated flags (the mark's) and
+ *     of two strides' (hmap_claim_chain()), and it allocates, zeroes or
+ *     frees no bucket array larger than 2^HMAP_INLINE_LOG2 buckets (see
+ *     "Arrays" below). During a resize it moves at least 1 chain, unless
+ *     every chain it can be handed was moved already (the rest of its
+ *     CPU's stride and a new one, or once all are handed out the chain at
+ *     the mark, which may lag).
  *  5. Entries, overflow buckets and arrays are freed only after a grace
  *     period in which no lookup can still reach them, and a writer touches
  *     nothing it has handed to call_rcu(), kvfree_rcu(), kfree_rcu() or
@@ -1911,8 +1915,35 @@ static unsigned long hmap_claim_stride(struct hmap *map,
 }
 
 /*
+ * The next chain of this CPU's stride not yet evacuated, or ULONG_MAX when
+ * the stride is used up or belongs to another resize. Below the mark all
+ * is evacuated (Go's second step is at the mark), and above it writes'
+ * first steps move chains out of order: the flags read here, without the
+ * chains' stripes, skip those (a bounded skip, at most a stride; a flag
+ * set meanwhile only costs the step a chain already moved, as before).
+ */
+static unsigned long hmap_stride_next(struct hmap *map,
+				      const struct hmap_table *old,
+				      unsigned long seq,
+				      struct hmap_stride *stride)
+{
+	unsigned long ob, end;
+
+	if (READ_ONCE(stride->resize) != seq)
+		return ULONG_MAX;
+	ob = max(READ_ONCE(stride->next), READ_ONCE(map->resize.nevacuate));
+	end = min(READ_ONCE(stride->end), hmap_nbuckets(old));
+	while (ob < end && READ_ONCE(old->evacuated[ob]))
+		ob++;
+	if (ob >= end)
+		return ULONG_MAX;
+	WRITE_ONCE(stride->next, ob + 1);
+	return ob;
+}
+
+/*
  * The old chain a write's second step (or the worker) works on: the next
- * of this CPU's stride, or the first of a new one (Java's
+ * of this CPU's stride not yet evacuated, or the first of a new one (Java's
  * ConcurrentHashMap hands out strides of bins with transferIndex the same
  * way); once all are handed out, the chain at the mark, which a step that
  * failed for lack of memory left, or which another write is still moving,
@@ -1929,16 +1960,19 @@ static unsigned long hmap_claim_stride(struct hmap *map,
 static unsigned long hmap_claim_chain(struct hmap *map,
 				      const struct hmap_table *old)
 {
-	unsigned long seq = READ_ONCE(map->resize.seq), ob;
+	unsigned long seq = READ_ONCE(map->resize.seq), ob, next;
 	struct hmap_stride *stride = &get_cpu_ptr(map->cpu)->stride;
 
-	/* Below the mark all is evacuated: Go's second step is at the mark. */
-	ob = max(READ_ONCE(stride->next), READ_ONCE(map->resize.nevacuate));
-	if (READ_ONCE(stride->resize) == seq &&
-	    ob < READ_ONCE(stride->end) && ob < hmap_nbuckets(old))
-		WRITE_ONCE(stride->next, ob + 1);
-	else
+	ob = hmap_stride_next(map, old, seq, stride);
+	if (ob == ULONG_MAX) {
 		ob = hmap_claim_stride(map, old, seq, stride);
+		/* A new stride's first chain may be moved too: skip within it. */
+		if (ob < hmap_nbuckets(old) && READ_ONCE(old->evacuated[ob])) {
+			next = hmap_stride_next(map, old, seq, stride);
+			if (next != ULONG_MAX)
+				ob = next;
+		}
+	}
 	put_cpu_ptr(map->cpu);
 	return ob;
 }

@@ -756,6 +756,8 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
  * @writes: writes of the last request.
  * @max_steps: the most old chains one of them evacuated.
  * @err: its first failed insert's error.
+ * @chain: when not 0, the old chain (of 2^9) of its next key, which then
+ *	takes no other turn; else that of stride_key_hash().
  */
 struct stride_writer {
 	struct kunit *test;
@@ -769,14 +771,21 @@ struct stride_writer {
 	u32 writes;
 	u64 max_steps;
 	int err;
+	u32 chain;
 };
 
 /* More than a 2^9-chain resize can need from one writer. */
 #define STRIDE_WRITES_MAX	513
 
+/* Key @id of old chain @chain (of 2^9); the writers' keys are all in 511. */
+static u64 stride_chain_key_hash(u32 chain, u32 id)
+{
+	return kh_hash(0x80 + (id & 0x7f), id, chain + (id << 9));
+}
+
 static u64 stride_key_hash(u32 id)
 {
-	return kh_hash(0x80 + (id & 0x7f), id, 511 + (id << 9));
+	return stride_chain_key_hash(511, id);
 }
 
 /* One insert of a new key of @w's, counted in @w's writes and max_steps. */
@@ -784,7 +793,8 @@ static void stride_insert(struct stride_writer *w)
 {
 	u64 steps = kh_trace_snap(w->tr).write_steps;
 	u32 v = w->next_id++;
-	struct kh_fkey k = kh_fkey(stride_key_hash(v), v);
+	struct kh_fkey k = kh_fkey(w->chain ? stride_chain_key_hash(w->chain, v) :
+				   stride_key_hash(v), v);
 	int ret;
 
 	ret = hmap_insert(w->map, &k, sizeof(k), &v, sizeof(v),
@@ -853,8 +863,8 @@ static void hmap_writers_take_strides(struct kunit *test)
 						GFP_KERNEL);
 	u64 steps, writes = 0;
 	struct kh_trace *tr;
+	u32 id, v, moved_early;
 	unsigned int i;
-	u32 id, v;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	if (num_online_cpus() < 2)
@@ -908,6 +918,23 @@ static void hmap_writers_take_strides(struct kunit *test)
 	KUNIT_EXPECT_LE(test, evacuated_in(tr, 0, 64), STRIDE_TURNS + 1);
 	KUNIT_EXPECT_EQ(test, evacuated_in(tr, 0, STRIDE_TURNS), STRIDE_TURNS);
 
+	/*
+	 * The first writer's key falls in the chain the second CPU's stride
+	 * hands out next, and moves it out of order; the second writer's
+	 * next write (its key's chain, 511, long moved) must still move one
+	 * chain: the next of its stride not yet moved.
+	 */
+	moved_early = w[0].next_id;
+	w[0].chain = 64 + STRIDE_TURNS;
+	steps = stride_write(&w[0]);
+	w[0].chain = 0;
+	KUNIT_EXPECT_EQ(test, steps, 2);
+	KUNIT_EXPECT_EQ(test, tr->evacs[64 + STRIDE_TURNS], 1);
+	steps = stride_write(&w[1]);
+	KUNIT_EXPECT_EQ_MSG(test, steps, 1,
+			    "a write after its stride's next chain was moved out of order moved nothing");
+	KUNIT_EXPECT_EQ(test, tr->evacs[64 + STRIDE_TURNS + 1], 1);
+
 	/* The second writer stops: the first finishes, its chains too. */
 	kthread_stop(w[1].task);
 	w[0].until_done = true;
@@ -930,7 +957,9 @@ static void hmap_writers_take_strides(struct kunit *test)
 		   writes);
 	for (i = 0; i < 2; i++) {
 		for (v = 100000 * (i + 1); v < w[i].next_id; v++) {
-			struct kh_fkey k = kh_fkey(stride_key_hash(v), v);
+			struct kh_fkey k = kh_fkey(v == moved_early ?
+				stride_chain_key_hash(64 + STRIDE_TURNS, v) :
+				stride_key_hash(v), v);
 			u32 got = 0, len = sizeof(got);
 
 			KUNIT_EXPECT_EQ(test, hmap_lookup(map, &k, sizeof(k),
