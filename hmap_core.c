@@ -47,9 +47,8 @@
  *     of two strides' (hmap_claim_chain()), and it allocates, zeroes or
  *     frees no bucket array larger than 2^HMAP_INLINE_LOG2 buckets (see
  *     "Arrays" below). During a resize it moves at least 1 chain, unless
- *     every chain it can be handed was moved already (the rest of its
- *     CPU's stride and a new one, or once all are handed out the chain at
- *     the mark, which may lag).
+ *     the chain it is handed last, at the mark, was moved (the mark may
+ *     lag, see hmap_chain_moved()).
  *  5. Entries, overflow buckets and arrays are freed only after a grace
  *     period in which no lookup can still reach them, and a writer touches
  *     nothing it has handed to call_rcu(), kvfree_rcu(), kfree_rcu() or
@@ -1966,10 +1965,16 @@ static unsigned long hmap_claim_chain(struct hmap *map,
 	ob = hmap_stride_next(map, old, seq, stride);
 	if (ob == ULONG_MAX) {
 		ob = hmap_claim_stride(map, old, seq, stride);
-		/* A new stride's first chain may be moved too: skip within it. */
+		/*
+		 * A new stride's first chain may be moved too: skip within it,
+		 * and should all of it be moved, take the chain at the mark,
+		 * which is not (but for its lag, see hmap_chain_moved()).
+		 */
 		if (ob < hmap_nbuckets(old) && READ_ONCE(old->evacuated[ob])) {
 			next = hmap_stride_next(map, old, seq, stride);
-			if (next != ULONG_MAX)
+			if (next == ULONG_MAX)
+				next = READ_ONCE(map->resize.nevacuate);
+			if (next < hmap_nbuckets(old))
 				ob = next;
 		}
 	}
