@@ -756,8 +756,8 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
  * @writes: writes of the last request.
  * @max_steps: the most old chains one of them evacuated.
  * @err: its first failed insert's error.
- * @chain: when not 0, the old chain (of 2^9) of its next key, which then
- *	takes no other turn; else that of stride_key_hash().
+ * @chain: when not 0, the old chain (of 2^9) its next keys fall in,
+ *	instead of stride_key_hash()'s 511.
  */
 struct stride_writer {
 	struct kunit *test;

@@ -424,10 +424,8 @@ static void run_peer(const Options &o)
 		}
 		emit(row, "ops_per_s_1w", median(one.wall), "ops/s");
 		emit(row, "ops_per_s_2w", median(two.wall), "ops/s");
-		emit(row, "ops_per_cpu_s_1w", median(one.cpu),
-		     "ops/s");
-		emit(row, "ops_per_cpu_s_2w", median(two.cpu),
-		     "ops/s");
+		emit(row, "ops_per_cpu_s_1w", median(one.cpu), "ops/s");
+		emit(row, "ops_per_cpu_s_2w", median(two.cpu), "ops/s");
 	}
 
 	if (wanted(o, "delete")) {
