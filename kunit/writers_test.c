@@ -743,7 +743,7 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
 #define STRIDE_TURNS	16
 
 /**
- * struct stride_writer - a writer kthread of hmap_writers_take_strides()
+ * struct stride_writer - a writer kthread of the stride cases
  * @test: the test.
  * @map: the map.
  * @tr: the map's tracepoint recorder.
@@ -756,8 +756,8 @@ static void hmap_writers_fill_to_limit(struct kunit *test)
  * @writes: writes of the last request.
  * @max_steps: the most old chains one of them evacuated.
  * @err: its first failed insert's error.
- * @chain: when not 0, the old chain (of 2^9) its next keys fall in,
- *	instead of stride_key_hash()'s 511.
+ * @chain: when not 0, the old chain its next keys fall in (of 2^9, or
+ *	of fewer: its low bits), instead of 511.
  */
 struct stride_writer {
 	struct kunit *test;
@@ -777,15 +777,16 @@ struct stride_writer {
 /* More than a 2^9-chain resize can need from one writer. */
 #define STRIDE_WRITES_MAX	513
 
-/* Key @id of old chain @chain (of 2^9); the writers' keys are all in 511. */
+/* Key @id of old chain @chain of 2^9 (or of fewer: its low bits). */
 static u64 stride_chain_key_hash(u32 chain, u32 id)
 {
 	return kh_hash(0x80 + (id & 0x7f), id, chain + (id << 9));
 }
 
-static u64 stride_key_hash(u32 id)
+/* Key @id of a stride writer whose @chain is @chain (0: chain 511). */
+static struct kh_fkey stride_key(u32 chain, u32 id)
 {
-	return stride_chain_key_hash(511, id);
+	return kh_fkey(stride_chain_key_hash(chain ? chain : 511, id), id);
 }
 
 /* One insert of a new key of @w's, counted in @w's writes and max_steps. */
@@ -793,8 +794,7 @@ static void stride_insert(struct stride_writer *w)
 {
 	u64 steps = kh_trace_snap(w->tr).write_steps;
 	u32 v = w->next_id++;
-	struct kh_fkey k = kh_fkey(w->chain ? stride_chain_key_hash(w->chain, v) :
-				   stride_key_hash(v), v);
+	struct kh_fkey k = stride_key(w->chain, v);
 	int ret;
 
 	ret = hmap_insert(w->map, &k, sizeof(k), &v, sizeof(v),
@@ -855,18 +855,21 @@ static unsigned int evacuated_in(struct kh_trace *tr, u32 from, u32 to)
 	return n;
 }
 
-static void hmap_writers_take_strides(struct kunit *test)
+/*
+ * A map of forced hashes filled to its grow threshold at 2^@log2 buckets,
+ * its worker off and its tracepoint recorder in *@tr, and two stride
+ * writers in @w on two CPUs, woken: the first's keys are ids from 100000
+ * up, the second's from 200000. NULL when that failed; the test is
+ * skipped on one CPU.
+ */
+static struct hmap *stride_setup(struct kunit *test, unsigned int log2,
+				 struct stride_writer *w, struct kh_trace **tr)
 {
-	const u32 full = (u32)kh_grow_threshold(9);
+	const u32 full = (u32)kh_grow_threshold(log2);
 	struct hmap *map = kh_create_forced(test, full + 1000, full);
-	struct stride_writer *w = kunit_kcalloc(test, 2, sizeof(*w),
-						GFP_KERNEL);
-	u64 steps, writes = 0;
-	struct kh_trace *tr;
-	u32 id, v, moved_early;
 	unsigned int i;
+	u32 id;
 
-	KUNIT_ASSERT_NOT_NULL(test, w);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
 	hmap_set_worker_enabled(map, false);
@@ -878,13 +881,13 @@ static void hmap_writers_take_strides(struct kunit *test)
 						  sizeof(id), HMAP_PUT_NOEXIST),
 				0);
 	}
-	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, 9);
+	KUNIT_ASSERT_EQ(test, kh_stats(map).log2_buckets, log2);
 	KUNIT_ASSERT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
-	tr = kh_trace_attach(test, map);
+	*tr = kh_trace_attach(test, map);
 	for (i = 0; i < 2; i++) {
 		w[i].test = test;
 		w[i].map = map;
-		w[i].tr = tr;
+		w[i].tr = *tr;
 		w[i].next_id = 100000 * (i + 1);
 		w[i].task = kthread_create(stride_writer_fn, &w[i],
 					   "hmap_kunit_stride/%u", i);
@@ -893,12 +896,58 @@ static void hmap_writers_take_strides(struct kunit *test)
 				kthread_stop(w[0].task);
 			KUNIT_FAIL(test, "kthread_create: %ld",
 				   PTR_ERR(w[i].task));
-			return;
+			return NULL;
 		}
 		kthread_bind(w[i].task, kh_nth_online_cpu(i));
 	}
 	for (i = 0; i < 2; i++)
 		wake_up_process(w[i].task);
+	return map;
+}
+
+/* Key @id of chain @chain (stride_key()) is in @map, its value @id. */
+static void stride_expect_found(struct kunit *test, struct hmap *map,
+				u32 chain, u32 id)
+{
+	struct kh_fkey k = stride_key(chain, id);
+	u32 got = 0, len = sizeof(got);
+
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &k, sizeof(k), &got, &len), 0);
+	KUNIT_EXPECT_EQ(test, got, id);
+}
+
+/*
+ * The first writer alone finishes the resize the test started at
+ * 2^@log2 (the second is stopped): in at most a write per old chain.
+ */
+static void stride_finish(struct kunit *test, struct hmap *map,
+			  struct stride_writer *w, unsigned int log2)
+{
+	u64 steps;
+
+	w[0].chain = 0;
+	w[0].until_done = true;
+	steps = stride_write(&w[0]);
+	KUNIT_EXPECT_LE(test, steps, 2);
+	KUNIT_EXPECT_LE_MSG(test, w[0].writes, 1U << log2,
+			    "the writes here did not finish the resize");
+	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_NONE);
+}
+
+static void hmap_writers_take_strides(struct kunit *test)
+{
+	struct stride_writer *w = kunit_kcalloc(test, 2, sizeof(*w),
+						GFP_KERNEL);
+	u64 steps, writes = 0;
+	struct kh_trace *tr;
+	struct hmap *map;
+	u32 v, moved_early;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	map = stride_setup(test, 9, w, &tr);
+	if (!map)
+		return;
 
 	/* The first writer's insert starts the grow. */
 	steps = stride_write(&w[0]);
@@ -937,15 +986,9 @@ static void hmap_writers_take_strides(struct kunit *test)
 
 	/* The second writer stops: the first finishes, its chains too. */
 	kthread_stop(w[1].task);
-	w[0].until_done = true;
 	if (!kh_failed(test)) {
-		steps = stride_write(&w[0]);
+		stride_finish(test, map, w, 9);
 		writes = w[0].writes;
-		KUNIT_EXPECT_LE(test, steps, 2);
-		KUNIT_EXPECT_LE_MSG(test, writes, 512,
-				    "the writes here did not finish the resize");
-		KUNIT_EXPECT_EQ(test, kh_stats(map).resize,
-				HMAP_RESIZING_NONE);
 	}
 	kthread_stop(w[0].task);
 	if (kh_failed(test))
@@ -955,18 +998,103 @@ static void hmap_writers_take_strides(struct kunit *test)
 	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, 9, 10);
 	kunit_info(test, "after the second writer stopped: %llu writes finished the grow",
 		   writes);
-	for (i = 0; i < 2; i++) {
-		for (v = 100000 * (i + 1); v < w[i].next_id; v++) {
-			struct kh_fkey k = kh_fkey(v == moved_early ?
-				stride_chain_key_hash(64 + STRIDE_TURNS, v) :
-				stride_key_hash(v), v);
-			u32 got = 0, len = sizeof(got);
+	for (i = 0; i < 2; i++)
+		for (v = 100000 * (i + 1); v < w[i].next_id; v++)
+			stride_expect_found(test, map, v == moved_early ?
+					    64 + STRIDE_TURNS : 0, v);
+	KH_ASSERT_CONSISTENT(test, map);
+}
 
-			KUNIT_EXPECT_EQ(test, hmap_lookup(map, &k, sizeof(k),
-							  &got, &len), 0);
-			KUNIT_EXPECT_EQ(test, got, v);
-		}
-	}
+/*
+ * A CPU's new stride may hold chains that writes' first steps moved out
+ * of order (hmap_claim_chain()): a grow 2^6 -> 2^7, worker off, strides
+ * of 8 chains. The first writer's step after its key's chain (63) moves
+ * chain 0, the first of its stride 0..7, and it stops there, which holds
+ * the mark at 1. The second writer's
+ * next eight keys fall in chains 16..23, the stride after its own 8..15:
+ * those writes move both, so the stride it is handed next is all moved
+ * and its next write must take the chain at the mark. The write after
+ * that, its key in chain 24, finds the first chain of its new stride
+ * 24..31 moved and must take 25.
+ */
+#define SKIP_LOG2	6
+#define SKIP_STRIDE	8
+#define SKIP_WRITES	(SKIP_STRIDE + 2)
+
+/* A write of @w's, its key in chain @chain, noted in @chain_of[id - @first]. */
+static u64 skip_write(struct stride_writer *w, u32 *chain_of, u32 first,
+		      u32 chain)
+{
+	KUNIT_ASSERT_LT(w->test, w->next_id - first, SKIP_WRITES);
+	chain_of[w->next_id - first] = chain;
+	w->chain = chain;
+	return stride_write(w);
+}
+
+static void hmap_writers_skip_moved_strides(struct kunit *test)
+{
+	struct stride_writer *w = kunit_kcalloc(test, 2, sizeof(*w),
+						GFP_KERNEL);
+	u32 chain_of[SKIP_WRITES], v, first;
+	unsigned int mark, i;
+	struct kh_trace *tr;
+	struct hmap *map;
+	u64 steps;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	map = stride_setup(test, SKIP_LOG2, w, &tr);
+	if (!map)
+		return;
+
+	/*
+	 * The first writer starts the grow and moves chains 63 and 0 (in the
+	 * write that starts it, or, should that one leave the steps to the
+	 * next, in that one).
+	 */
+	for (i = 0; i < 2 && !evacuated_in(tr, 0, SKIP_STRIDE); i++)
+		stride_write(&w[0]);
+	mark = evacuated_in(tr, 0, SKIP_STRIDE);
+	KUNIT_EXPECT_EQ(test, kh_stats(map).resize, HMAP_RESIZING_GROW);
+	KUNIT_EXPECT_EQ(test, tr->evacs[63], 1);
+	KUNIT_EXPECT_EQ(test, tr->evacs[0], 1);
+	KUNIT_EXPECT_EQ(test, mark, 1);
+
+	/* Chains 16..23 by first steps, 8..15 by second. */
+	first = w[1].next_id;
+	for (i = 0; i < SKIP_STRIDE && !kh_failed(test); i++)
+		KUNIT_EXPECT_EQ(test, skip_write(&w[1], chain_of, first,
+						 2 * SKIP_STRIDE + i), 2);
+	KUNIT_EXPECT_EQ(test, evacuated_in(tr, SKIP_STRIDE, 3 * SKIP_STRIDE),
+			2 * SKIP_STRIDE);
+	KUNIT_EXPECT_EQ(test, evacuated_in(tr, 0, SKIP_STRIDE), mark);
+
+	/* Its own chain moved, its next stride 16..23 too: the mark's. */
+	steps = skip_write(&w[1], chain_of, first, 0);
+	KUNIT_EXPECT_EQ_MSG(test, steps, 1,
+			    "a write handed a stride of moved chains took none");
+	KUNIT_EXPECT_EQ(test, tr->evacs[mark], 1);
+
+	/* Chain 24 by its first step: its new stride 24..31 starts at 25. */
+	steps = skip_write(&w[1], chain_of, first, 3 * SKIP_STRIDE);
+	KUNIT_EXPECT_EQ_MSG(test, steps, 2,
+			    "a write handed a stride whose first chain was moved took none of it");
+	KUNIT_EXPECT_EQ(test, tr->evacs[3 * SKIP_STRIDE + 1], 1);
+	KUNIT_EXPECT_EQ(test, evacuated_in(tr, 3 * SKIP_STRIDE + 2, 63), 0);
+
+	kthread_stop(w[1].task);
+	if (!kh_failed(test))
+		stride_finish(test, map, w, SKIP_LOG2);
+	kthread_stop(w[0].task);
+	if (kh_failed(test))
+		return;
+	KUNIT_EXPECT_EQ(test, w[0].err, 0);
+	KUNIT_EXPECT_EQ(test, w[1].err, 0);
+	kh_expect_resize_done(test, tr, HMAP_RESIZING_GROW, SKIP_LOG2,
+			      SKIP_LOG2 + 1);
+	for (v = 100000; v < w[0].next_id; v++)
+		stride_expect_found(test, map, 0, v);
+	for (v = first; v < w[1].next_id; v++)
+		stride_expect_found(test, map, chain_of[v - first], v);
 	KH_ASSERT_CONSISTENT(test, map);
 }
 
@@ -978,6 +1106,7 @@ static struct kunit_case hmap_stress_writers_cases[] = {
 	KUNIT_CASE_SLOW(hmap_writers_conserve),
 	KUNIT_CASE(hmap_writers_fill_to_limit),
 	KUNIT_CASE(hmap_writers_take_strides),
+	KUNIT_CASE(hmap_writers_skip_moved_strides),
 	{}
 };
 
