@@ -11,7 +11,9 @@
 #   1b. without a guest: hmap_core.c built natively under sanitizers and
 #      fuzzed (make -C testing check), the weak-memory checker of lookups
 #      (make -C testing/wmm check), and the packaging
-#      (scripts/check-packaging.sh); each of their PASS/FAIL lines is a test;
+#      (scripts/check-packaging.sh), and check-kernel-log.sh's verdicts on
+#      made-up logs (scripts/test-check-kernel-log.sh); each of their
+#      PASS/FAIL lines is a test;
 #   2. UML, the fast tier: the um-debug kernel (User-Mode Linux with the
 #      debug flavor's checkers, scripts/run-uml.sh) runs every KUnit suite
 #      in one boot (the KTAP is parsed with the kernel tree's kunit_parser;
@@ -232,7 +234,7 @@ EOF
 # 124 or 125, when the guest died before COMMAND finished).
 guest() {
 	local flavor=$1 name=$2 timeout=$3 command=$4 start=$SECONDS detail runner
-	local boot script=run-guest.sh
+	local boot script=run-guest.sh log_clean
 	case "$flavor" in um-*) script="run-uml.sh" ;; esac
 	for boot in 1 2; do
 		rm -f "$results/$name.status"
@@ -250,7 +252,12 @@ guest() {
 	guest_status=$runner
 	[ ! -s "$results/$name.status" ] || guest_status=$(cat "$results/$name.status")
 	info "guest $name: $((SECONDS - start))s, exit status $guest_status"
-	if ! detail=$("$HMAP_ROOT/scripts/check-kernel-log.sh" "$logs/$name.log"); then
+	log_clean=1
+	detail=$("$HMAP_ROOT/scripts/check-kernel-log.sh" "$logs/$name.log") ||
+		log_clean=0
+	# A clean log may still hold known races of the kernel's own: said.
+	[ "$log_clean" = 0 ] || [ -z "$detail" ] || info "$detail"
+	if [ "$log_clean" = 0 ]; then
 		result FAIL "guest kernel log clean: $name" "$detail"
 	elif [ "$runner" = 124 ]; then
 		result FAIL "guest kernel log clean: $name" \
@@ -630,6 +637,9 @@ native_suite "wmm: " "$logs/testing-wmm.log" make -C "$HMAP_ROOT/testing/wmm" ch
 stage "packaging"
 native_suite "packaging: " "$logs/packaging.log" \
 	"$HMAP_ROOT/scripts/check-packaging.sh"
+stage "the kernel-log verdict"
+native_suite "kernel log: " "$logs/check-kernel-log-test.log" \
+	"$HMAP_ROOT/scripts/test-check-kernel-log.sh"
 
 # The in-tree build the guests load.
 if make -C "$HMAP_ROOT" KDIR="$build" all > "$logs/build.log" 2>&1; then
