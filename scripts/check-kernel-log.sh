@@ -111,6 +111,13 @@ known_kernel_races=(
 	# drops its files' dentries through the VFS's own calls.
 	'___d_drop __d_drop __d_rehash '\
 '__d_lookup __d_lookup_rcu __d_lookup_rcu_op_compare d_alloc_parallel'
+	# A sleeping hrtimer (kernel/time/hrtimer.c): hrtimer_wakeup(), in the
+	# timer interrupt, stores NULL to the sleeper's task pointer plainly,
+	# which schedule_hrtimeout_range_clock() reads plainly, on the
+	# sleeper's stack, to learn whether the timer fired. Seen once, in a
+	# kunit thread's usleep_range() (hmap_stress_races' dumper), the store
+	# from an interrupt that landed on a kthread on the same CPU.
+	'hrtimer_wakeup schedule_hrtimeout_range_clock'
 )
 
 # known_kernel_race LINE: whether LINE is the title of a KCSAN report of

@@ -89,6 +89,13 @@ expect "a known race is known by its two top frames, whoever called them" 0 \
 expect "another pair of the dcache's group is known too" 0 \
 	'known races inside the kernel'
 
+{ boot; kcsan_report hrtimer_wakeup schedule_hrtimeout_range_clock; } \
+	> "$work/log"
+expect "the hrtimer sleeper's race is known" 0 'known races inside the kernel'
+
+{ boot; kcsan_report hrtimer_wakeup __d_lookup; } > "$work/log"
+expect "functions of two groups are no known race" 1 'report kernel bugs'
+
 { boot; kcsan_report ___d_drop 'hmap_lookup [hmap]'; } > "$work/log"
 expect "a known function racing with hmap fails" 1 \
 	'data-race in ___d_drop / hmap_lookup \[hmap\]'
