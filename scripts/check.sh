@@ -10,10 +10,10 @@
 #      headers;
 #   1b. without a guest: hmap_core.c built natively under sanitizers and
 #      fuzzed (make -C testing check), the weak-memory checker of lookups
-#      (make -C testing/wmm check), and the packaging
-#      (scripts/check-packaging.sh), and check-kernel-log.sh's verdicts on
-#      made-up logs (scripts/test-check-kernel-log.sh); each of their
-#      PASS/FAIL lines is a test;
+#      (make -C testing/wmm check), check-kernel-log.sh's verdicts on
+#      made-up logs (scripts/test-check-kernel-log.sh), and the packaging
+#      (scripts/check-packaging.sh); each of their PASS/FAIL lines is a
+#      test;
 #   2. UML, the fast tier: the um-debug kernel (User-Mode Linux with the
 #      debug flavor's checkers, scripts/run-uml.sh) runs every KUnit suite
 #      in one boot (the KTAP is parsed with the kernel tree's kunit_parser;
@@ -634,12 +634,12 @@ stage "native: testing/ (ASan+UBSan, TSan, fuzz)"
 native_suite "native: " "$logs/testing.log" make -C "$HMAP_ROOT/testing" check
 stage "native: testing/wmm (weak-memory checker)"
 native_suite "wmm: " "$logs/testing-wmm.log" make -C "$HMAP_ROOT/testing/wmm" check
-stage "packaging"
-native_suite "packaging: " "$logs/packaging.log" \
-	"$HMAP_ROOT/scripts/check-packaging.sh"
 stage "the kernel-log verdict"
 native_suite "kernel log: " "$logs/check-kernel-log-test.log" \
 	"$HMAP_ROOT/scripts/test-check-kernel-log.sh"
+stage "packaging"
+native_suite "packaging: " "$logs/packaging.log" \
+	"$HMAP_ROOT/scripts/check-packaging.sh"
 
 # The in-tree build the guests load.
 if make -C "$HMAP_ROOT" KDIR="$build" all > "$logs/build.log" 2>&1; then
