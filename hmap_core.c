@@ -1887,13 +1887,10 @@ static inline unsigned long hmap_stride_len(unsigned long nbuckets)
 
 /*
  * Take the next stride from map->resize.claim for @stride, at or above
- * the mark, and hand out its first chain; once all are handed out, the
- * chain at the mark. ULONG_MAX when the mark is at the end.
+ * the mark. False when every stride is handed out.
  */
-static unsigned long hmap_claim_stride(struct hmap *map,
-				       const struct hmap_table *old,
-				       unsigned long seq,
-				       struct hmap_stride *stride)
+static bool hmap_claim_stride(struct hmap *map, const struct hmap_table *old,
+			      unsigned long seq, struct hmap_stride *stride)
 {
 	struct hmap_resize *r = &map->resize;
 	unsigned long n = hmap_nbuckets(old), ob, end;
@@ -1901,16 +1898,14 @@ static unsigned long hmap_claim_stride(struct hmap *map,
 
 	do {
 		ob = max_t(unsigned long, claim, READ_ONCE(r->nevacuate));
-		if (ob >= n) {
-			ob = READ_ONCE(r->nevacuate);
-			return ob < n ? ob : ULONG_MAX;
-		}
+		if (ob >= n)
+			return false;
 		end = min(ob + hmap_stride_len(n), n);
 	} while (!atomic_long_try_cmpxchg(&r->claim, &claim, end));
 	WRITE_ONCE(stride->resize, seq);
-	WRITE_ONCE(stride->next, ob + 1);
+	WRITE_ONCE(stride->next, ob);
 	WRITE_ONCE(stride->end, end);
-	return ob;
+	return true;
 }
 
 /*
@@ -1942,7 +1937,7 @@ static unsigned long hmap_stride_next(struct hmap *map,
 
 /*
  * The old chain a write's second step (or the worker) works on: the next
- * of this CPU's stride not yet evacuated, or the first of a new one (Java's
+ * of this CPU's stride not yet evacuated, or of a new one (Java's
  * ConcurrentHashMap hands out strides of bins with transferIndex the same
  * way); once all are handed out, the chain at the mark, which a step that
  * failed for lack of memory left, or which another write is still moving,
@@ -1959,24 +1954,21 @@ static unsigned long hmap_stride_next(struct hmap *map,
 static unsigned long hmap_claim_chain(struct hmap *map,
 				      const struct hmap_table *old)
 {
-	unsigned long seq = READ_ONCE(map->resize.seq), ob, next;
+	unsigned long seq = READ_ONCE(map->resize.seq), ob;
 	struct hmap_stride *stride = &get_cpu_ptr(map->cpu)->stride;
 
 	ob = hmap_stride_next(map, old, seq, stride);
+	/* A new stride's chains may be moved too: walked the same way. */
+	if (ob == ULONG_MAX && hmap_claim_stride(map, old, seq, stride))
+		ob = hmap_stride_next(map, old, seq, stride);
+	/*
+	 * Every stride handed out, or the new one all moved: the chain at
+	 * the mark, which is not (but for its lag, see hmap_chain_moved()).
+	 */
 	if (ob == ULONG_MAX) {
-		ob = hmap_claim_stride(map, old, seq, stride);
-		/*
-		 * A new stride's first chain may be moved too: skip within it,
-		 * and should all of it be moved, take the chain at the mark,
-		 * which is not (but for its lag, see hmap_chain_moved()).
-		 */
-		if (ob < hmap_nbuckets(old) && READ_ONCE(old->evacuated[ob])) {
-			next = hmap_stride_next(map, old, seq, stride);
-			if (next == ULONG_MAX)
-				next = READ_ONCE(map->resize.nevacuate);
-			if (next < hmap_nbuckets(old))
-				ob = next;
-		}
+		ob = READ_ONCE(map->resize.nevacuate);
+		if (ob >= hmap_nbuckets(old))
+			ob = ULONG_MAX;
 	}
 	put_cpu_ptr(map->cpu);
 	return ob;
